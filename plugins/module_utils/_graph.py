@@ -1,0 +1,83 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""Authenticated Microsoft Graph calls: the transport plus a credential.
+
+A 401 on a token (cached from an earlier run, or expired early) drops it and signs in once
+more before the call fails."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import quote
+
+from ansible_collections.m365.photos.plugins.module_utils._auth import token_roles
+from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError, hint_for
+from ansible_collections.m365.photos.plugins.module_utils._http import (
+    error_from_response, new_client_request_id, send_with_retries,
+)
+
+USER_AGENT = 'm365.photos-ansible-collection'
+
+
+def user_path(user):
+    """The /users/{id|upn} segment. UPNs may hold '#' (guests) or start with '$', which Graph
+    only accepts quoted or in the key-as-function form."""
+    quoted = quote(user, safe='@')
+    if user.startswith('$'):
+        return "/users('%s')" % quote(user.replace("'", "''"), safe='@')
+    return '/users/' + quoted
+
+
+class GraphClient:
+    def __init__(self, http, graph_url, credential, policy, limiter=None, api_version='v1.0'):
+        self.http = http
+        self.base = '%s/%s' % (graph_url.rstrip('/'), api_version)
+        self.credential = credential
+        self.policy = policy
+        self.limiter = limiter
+        self._stats_lock = threading.Lock()
+        self.requests_sent = 0
+
+    def roles(self):
+        try:
+            return token_roles(self.credential.token())
+        except GraphError:
+            return []
+
+    def request(self, method, path, params=None, json=None, data=None, headers=None, user=None, stream=False):
+        """Send a Graph request; return the 2xx response or raise GraphError with a hint."""
+        url = path if path.startswith('https://') or path.startswith('http://') else self.base + path
+        send_headers = {'User-Agent': USER_AGENT, 'client-request-id': new_client_request_id()}
+        send_headers.update(headers or {})
+        for renewed in (False, True):
+            send_headers['Authorization'] = 'Bearer ' + self.credential.token()
+            response = send_with_retries(self.http, method, url, self.policy, limiter=self.limiter, params=params,
+                                         json=json, data=data, headers=send_headers, stream=stream)
+            with self._stats_lock:
+                self.requests_sent += 1
+            if response.status_code == 401 and not renewed:
+                self.credential.invalidate()
+                continue
+            break
+        if response.status_code >= 400:
+            error = error_from_response(response, method, path)
+            roles = token_roles(send_headers['Authorization'][7:]) if response.status_code == 403 else None
+            error.hint = hint_for(response.status_code, error.code, error.message, token_roles=roles, method=method, user=user)
+            raise error
+        return response
+
+    def get_json(self, path, params=None, user=None):
+        return self.request('GET', path, params=params, user=user).json()
+
+    def iterate(self, path, params=None):
+        """Yield the items of a paged collection, following @odata.nextLink."""
+        page = self.get_json(path, params=params)
+        while True:
+            for item in page.get('value', []):
+                yield item
+            link = page.get('@odata.nextLink')
+            if not link:
+                return
+            page = self.get_json(link)

@@ -1,0 +1,152 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""HTTP transport for Microsoft Graph: one pooled session, TLS settings on every request,
+timeouts, and retries that honour Retry-After."""
+
+from __future__ import annotations
+
+import ipaddress
+import random
+import time
+import traceback
+import uuid
+from urllib.parse import urlsplit
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_TRACEBACK = traceback.format_exc()
+
+from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError, parse_error_body
+
+RETRY_STATUSES = frozenset([429, 503, 504])
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+RETRY_AFTER_CAP = 300.0
+
+
+def is_loopback_url(url):
+    host = urlsplit(url).hostname or ''
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def require_https(url, what):
+    """Credentials and photos never travel in clear text, except to a loopback test double."""
+    if urlsplit(url).scheme != 'https' and not is_loopback_url(url):
+        raise GraphError('%s must be an https:// URL (got %s); plain http is only allowed for loopback addresses.' % (what, url))
+
+
+def verify_setting(validate_certs=True, ca_path=None):
+    """The value for requests' ``verify``: False, a CA bundle path, or True."""
+    if not validate_certs:
+        return False
+    return ca_path or True
+
+
+def parse_retry_after(value):
+    """Seconds from a Retry-After header; Graph sends fractional seconds (``2.128``)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None  # HTTP-date form: Graph does not send it; fall back to backoff.
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+def backoff_delay(attempt, rng=random):
+    """Exponential backoff with full jitter: spreads retries of concurrent workers apart."""
+    return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)))
+
+
+class VerifyingSession:
+    """A requests session that passes ``verify`` and ``timeout`` on every request.
+
+    requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override ``Session.verify``; a per-request
+    ``verify`` wins over them, so an explicit ``ca_path`` is honoured whatever the environment.
+    It also serves as msal's ``http_client`` (msal calls ``get``/``post``/``close``)."""
+
+    def __init__(self, verify=True, timeout=30, pool_size=10):
+        self.verify = verify
+        self.timeout = timeout
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(pool_size, 4))
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
+
+    def request(self, method, url, **kwargs):
+        kwargs.setdefault('verify', self.verify)
+        kwargs.setdefault('timeout', self.timeout)
+        return self.session.request(method, url, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self.request('GET', url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.request('POST', url, **kwargs)
+
+    def close(self):
+        self.session.close()
+
+
+class RetryPolicy:
+    """How many times and how long to retry; ``on_retry`` observes each retry (for warnings)."""
+
+    def __init__(self, max_retries=5, on_retry=None, sleep=time.sleep):
+        self.max_retries = max_retries
+        self.on_retry = on_retry
+        self.sleep = sleep
+
+    def wait(self, attempt, retry_after, reason):
+        delay = retry_after if retry_after is not None else backoff_delay(attempt)
+        if self.on_retry:
+            self.on_retry(reason, delay)
+        self.sleep(delay)
+
+
+def error_from_response(response, method, url):
+    code, message, request_id = parse_error_body(response.text if response.content else '')
+    request_id = request_id or response.headers.get('request-id')
+    return GraphError(message or response.reason or 'request failed', status=response.status_code, code=code,
+                      request_id=request_id, method=method, url=url)
+
+
+def send_with_retries(http, method, url, policy, limiter=None, **kwargs):
+    """Send one request, retrying 429/503/504 and connection failures.
+
+    Returns the final response (any status); raises GraphError when connection failures
+    outlast the retries. ``limiter`` (optional) bounds and adapts concurrency."""
+    attempt = 0
+    while True:
+        try:
+            if limiter:
+                with limiter.slot() as slot:
+                    response = http.request(method, url, **kwargs)
+                    slot.report(response.status_code)
+            else:
+                response = http.request(method, url, **kwargs)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            if attempt >= policy.max_retries:
+                raise GraphError('connection failed after %d attempts: %s' % (attempt + 1, exc), method=method, url=url)
+            policy.wait(attempt, None, 'connection error')
+            attempt += 1
+            continue
+        if response.status_code in RETRY_STATUSES and attempt < policy.max_retries:
+            policy.wait(attempt, parse_retry_after(response.headers.get('Retry-After')), 'HTTP %d' % response.status_code)
+            attempt += 1
+            continue
+        return response
+
+
+def new_client_request_id():
+    return str(uuid.uuid4())

@@ -1,0 +1,91 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""Base for every module of the collection: the shared auth/connection options (documented in
+the m365.photos.auth doc fragment), dependency checks, and a ready Graph client."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.m365.photos.plugins.module_utils._clouds import CLOUDS, cloud_endpoints
+from ansible_collections.m365.photos.plugins.module_utils._credentials import apply_env_fallbacks, select_credential
+from ansible_collections.m365.photos.plugins.module_utils._deps import require_libraries
+from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+
+AUTH_ARGUMENT_SPEC = dict(
+    tenant_id=dict(type='str'),
+    client_id=dict(type='str'),
+    client_secret=dict(type='str', no_log=True),
+    client_certificate_path=dict(type='path'),
+    client_certificate_password=dict(type='str', no_log=True),
+    federated_token_file=dict(type='path'),
+    managed_identity=dict(type='bool', default=False),
+    managed_identity_client_id=dict(type='str'),
+    access_token=dict(type='str', no_log=True),
+    cloud=dict(type='str', default='global', choices=list(CLOUDS)),
+    authority_host=dict(type='str'),
+    graph_url=dict(type='str'),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    timeout=dict(type='float', default=30.0),
+    max_retries=dict(type='int', default=5),
+    token_cache=dict(type='bool', default=True),
+    token_cache_dir=dict(type='path'),
+)
+
+
+class GraphModule:
+    """Wraps AnsibleModule (like amazon.aws does) and adds ``graph()``."""
+
+    def __init__(self, argument_spec, libraries=('requests', 'msal', 'Pillow'), **kwargs):
+        spec = dict(AUTH_ARGUMENT_SPEC)
+        spec.update(argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **kwargs)
+        self.params = self.module.params
+        self.libraries = libraries
+        self.retry_events = []
+        self._graph = None
+        self._connection = None
+
+    def __getattr__(self, name):
+        return getattr(self.module, name)
+
+    def connection(self):
+        """Resolved connection settings (env fallbacks applied), built once."""
+        if self._connection is None:
+            require_libraries(self.module, self.libraries)
+            from ansible_collections.m365.photos.plugins.module_utils._connection import Connection
+            params, from_env = apply_env_fallbacks(self.params)
+            try:
+                kind = select_credential(params, from_env)
+                authority_host, graph_url, resource = cloud_endpoints(params['cloud'], params.get('authority_host'),
+                                                                      params.get('graph_url'))
+                self._connection = Connection(params, kind, authority_host, graph_url, resource, on_retry=self._on_retry)
+            except GraphError as exc:
+                self.fail_graph(exc)
+        return self._connection
+
+    def graph(self, limiter=None):
+        """The GraphClient for this run (one token, one connection pool)."""
+        if self._graph is None:
+            try:
+                self._graph = self.connection().client(limiter=limiter)
+            except GraphError as exc:
+                self.fail_graph(exc)
+        return self._graph
+
+    def _on_retry(self, reason, delay):
+        self.retry_events.append((reason, delay))
+
+    def warn_retries(self):
+        """One summary warning instead of one per retry (bulk runs can retry hundreds of times)."""
+        if self.retry_events:
+            reasons = sorted(set(r for r, d in self.retry_events))
+            self.module.warn('%d Graph request(s) were retried (%s); waited %.1f s in total.'
+                             % (len(self.retry_events), ', '.join(reasons), sum(d for r, d in self.retry_events)))
+
+    def fail_graph(self, exc, msg=None, **result):
+        text = '%s: %s' % (msg, exc) if msg else str(exc)
+        self.module.fail_json(msg=text, error=exc.as_dict(), **result)

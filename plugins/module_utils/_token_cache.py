@@ -1,0 +1,62 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""msal token cache persisted between module runs, so a playbook signs in once.
+
+One file per (authority host, tenant, client): tokens of different apps or clouds never mix.
+The file is created readable by its owner only and replaced atomically, so concurrent module
+runs (forks) never read a half-written cache; the worst case of a race is one extra sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+
+try:
+    import msal
+except ImportError:
+    msal = None
+
+DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'token_cache')
+
+
+class PersistentTokenCache:
+    def __init__(self, directory, authority_host, tenant, client):
+        self.directory = os.path.expanduser(directory or DEFAULT_CACHE_DIR)
+        key = '\n'.join([authority_host.lower(), (tenant or '').lower(), (client or '').lower()])
+        self.path = os.path.join(self.directory, hashlib.sha256(key.encode('utf-8')).hexdigest()[:32] + '.json')
+
+    def load(self):
+        """A SerializableTokenCache filled from the file (empty when missing or unreadable)."""
+        cache = msal.SerializableTokenCache()
+        try:
+            with open(self.path, 'r', encoding='utf-8') as handle:
+                cache.deserialize(handle.read())
+        except (OSError, ValueError):
+            pass  # No cache yet, or a corrupt one: sign in again and overwrite it.
+        return cache
+
+    def save(self, cache):
+        if not cache.has_state_changed:
+            return
+        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix='.tmp-', suffix='.json')
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+                handle.write(cache.serialize())
+            os.replace(tmp, self.path)
+        except OSError:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        cache.has_state_changed = False
+
+    def drop(self):
+        """Forget the cached tokens (the service rejected one)."""
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
