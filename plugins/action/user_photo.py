@@ -1,0 +1,35 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Finds ``src`` on the controller the way ansible.builtin.copy does (role files/, playbook
+files/), then runs the module with the absolute path."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+
+
+def resolve_src(action, src):
+    """Absolute controller path of ``src``; unchanged when not found, so the module reports the
+    missing file for the user it belongs to instead of the whole task failing here."""
+    if not src:
+        return src
+    try:
+        return action._find_needle('files', src)
+    except AnsibleError:
+        return src
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        self._supports_check_mode = True
+        self._supports_async = True
+        result = super().run(tmp, task_vars)
+        args = dict(self._task.args)
+        if args.get('src'):
+            args['src'] = resolve_src(self, args['src'])
+        result.update(self._execute_module(module_name=self._task.resolved_action or 'm365.photos.user_photo',
+                                           module_args=args, task_vars=task_vars))
+        return result

@@ -1,0 +1,40 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""Saving a user's current photo before it is replaced or removed."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+
+DEFAULT_BACKUP_DIR = os.path.join('~', '.ansible', 'm365_photos', 'backups')
+EXTENSIONS = {'image/jpeg': '.jpg', 'image/pjpeg': '.jpg', 'image/png': '.png', 'image/gif': '.gif', 'image/bmp': '.bmp'}
+
+
+def safe_name(user):
+    """A file name part from a UPN or id: keeps it recognisable, drops path separators."""
+    return re.sub(r'[^A-Za-z0-9@._-]', '_', user)
+
+
+def save_backup(backup_dir, user, content, now=None):
+    """Write the photo bytes atomically to backup_dir; return the file path."""
+    directory = os.path.expanduser(backup_dir or DEFAULT_BACKUP_DIR)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))
+    base = '%s_%s_%s' % (safe_name(user), stamp, content.sha256[:8])
+    path = os.path.join(directory, base + EXTENSIONS.get(content.content_type, '.jpg'))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(content.data)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except OSError:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

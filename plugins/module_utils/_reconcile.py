@@ -1,0 +1,118 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""Read, compare, (back up,) write: bringing one user's photo to the declared state.
+
+Shared by user_photo and user_photos so both decide identically. At most one metadata read
+and one content read happen before a decision; the content is only downloaded when there is
+something to compare or to back up."""
+
+from __future__ import annotations
+
+from ansible_collections.m365.photos.plugins.module_utils import _photos
+from ansible_collections.m365.photos.plugins.module_utils._backup import save_backup
+from ansible_collections.m365.photos.plugins.module_utils._compare import is_same_photo, photo_distance
+
+
+class Outcome:
+    def __init__(self, user):
+        self.user = user
+        self.action = 'unchanged'
+        self.changed = False
+        self.previous = None
+        self.distance = None
+        self.backup_file = None
+        self.photo = None
+        self.etag = None  # ETag after the run (recorded by state files)
+        self.before = None
+        self.after = None
+        self.previous_content = None  # bytes of the replaced/removed photo (contact sheets)
+
+    def diff(self):
+        return {'before': self.before, 'after': self.after,
+                'before_header': '%s (Microsoft 365)' % self.user, 'after_header': '%s (declared)' % self.user}
+
+
+def describe_photo(sha256=None, width=None, height=None, size=None, etag=None):
+    """Diff text of a photo: never its bytes."""
+    lines = []
+    if sha256:
+        lines.append('sha256: %s' % sha256)
+    lines.append('dimensions: %sx%s' % (width, height))
+    if size is not None:
+        lines.append('bytes: %s' % size)
+    if etag:
+        lines.append('etag: %s' % etag)
+    return '\n'.join(lines) + '\n'
+
+
+def photo_facts(image):
+    return {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': len(image.data)}
+
+
+def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, check_mode=False, known_etag=None,
+              read_etag_after_write=False, keep_previous=False):
+    """Bring ``user``'s photo to ``desired`` (a NormalisedImage) or remove it (``desired`` None).
+
+    ``known_etag``: the ETag recorded when this same desired photo was last confirmed; if the
+    service still reports it, nothing changed on either side and no download is needed."""
+    outcome = Outcome(user)
+    if desired is not None:
+        outcome.photo = photo_facts(desired)
+        outcome.after = describe_photo(desired.sha256, desired.width, desired.height, len(desired.data))
+    else:
+        outcome.after = 'state: absent\n'
+    meta = _photos.read_metadata(graph, user)
+    if meta is None:
+        outcome.before = 'state: absent\n'
+        if desired is None:
+            return outcome
+        return _write(graph, outcome, desired, check_mode, read_etag_after_write)
+
+    outcome.previous = meta.as_dict()
+    outcome.etag = meta.etag
+    content = None
+    if desired is not None and known_etag and known_etag == meta.etag and not force:
+        outcome.before = outcome.after
+        return outcome
+    if desired is not None or backup or keep_previous:
+        content = _photos.read_content(graph, user)
+        if content is None:  # deleted between the two reads
+            outcome.previous = None
+            outcome.before = 'state: absent\n'
+            return outcome if desired is None else _write(graph, outcome, desired, check_mode, read_etag_after_write)
+        outcome.previous['content_type'] = content.content_type or meta.content_type
+        outcome.before = describe_photo(content.sha256, meta.width, meta.height, len(content.data), meta.etag)
+    else:
+        outcome.before = describe_photo(None, meta.width, meta.height, None, meta.etag)
+
+    if desired is not None:
+        outcome.distance = round(photo_distance(desired.data, content.data), 6)
+        if is_same_photo(outcome.distance) and not force:
+            outcome.before = outcome.after
+            return outcome
+
+    if backup and not check_mode:
+        outcome.backup_file = save_backup(backup_dir, user, content)
+    if keep_previous and content is not None:
+        outcome.previous_content = content.data
+    if desired is None:
+        outcome.action, outcome.changed = 'removed', True
+        outcome.etag = None
+        if not check_mode:
+            _photos.remove(graph, user)
+        return outcome
+    return _write(graph, outcome, desired, check_mode, read_etag_after_write)
+
+
+def _write(graph, outcome, desired, check_mode, read_etag_after_write):
+    outcome.action, outcome.changed = 'uploaded', True
+    if check_mode:
+        return outcome
+    _photos.upload(graph, outcome.user, desired.data)
+    outcome.etag = None
+    if read_etag_after_write:
+        meta = _photos.read_metadata(graph, outcome.user)
+        outcome.etag = meta.etag if meta else None
+    return outcome

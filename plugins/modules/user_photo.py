@@ -1,0 +1,255 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: user_photo
+short_description: Set or remove one Microsoft 365 user's profile photo, idempotently
+version_added: 1.0.0
+description:
+  - Keeps one user's Microsoft 365 / Entra ID profile photo as declared, through Microsoft Graph.
+  - The source image is normalised deterministically (EXIF orientation, sRGB, square crop, resize, JPEG without metadata).
+  - Before writing, the module reads the current photo and compares decoded pixels with the normalised image. Microsoft Graph
+    re-encodes every upload, so bytes never match; the comparison tolerates re-encoding and resizing but catches real edits
+    (see the collection's C(docs/change-detection.md)). Only a different photo is uploaded.
+  - Replaces the retired Exchange Online C(Set-UserPhoto) for hybrid tenants where the on-premises C(thumbnailPhoto) no longer
+    reaches Exchange Online (KB 3062745).
+options:
+  user:
+    description:
+      - User principal name or object id of the user.
+    type: str
+    required: true
+  src:
+    description:
+      - Image file on the controller. Relative paths are searched like M(ansible.builtin.copy)'s O(ansible.builtin.copy#module:src),
+        in the role's C(files/) directory and then the playbook's C(files/) directory.
+      - JPEG, PNG, GIF (first frame), BMP, WebP and TIFF are accepted.
+      - Required when O(state=present).
+    type: path
+  state:
+    description:
+      - V(present) makes the photo match O(src); V(absent) removes the user's photo.
+    type: str
+    choices: [present, absent]
+    default: present
+  size:
+    description:
+      - Width and height in pixels of the uploaded square photo. 648 is the largest size Microsoft 365 serves.
+      - Smaller sources are never upscaled; a warning says so.
+    type: int
+    default: 648
+  crop:
+    description:
+      - How a non-square source becomes square. V(center) crops the middle, V(top) keeps the top of portraits (where faces sit),
+        V(none) pads the whole image to a square with O(background).
+    type: str
+    choices: [center, top, none]
+    default: center
+  background:
+    description:
+      - Colour that transparent areas are flattened onto and that pads with O(crop=none). A name or V(#rrggbb).
+    type: str
+    default: '#ffffff'
+  quality:
+    description:
+      - JPEG quality of the uploaded photo (1-100). Lowered stepwise when the result exceeds O(max_bytes).
+    type: int
+    default: 90
+  max_bytes:
+    description:
+      - Largest upload in bytes. 4 MB (4194304) is both the default and the Microsoft Graph limit.
+    type: int
+    default: 4194304
+  force:
+    description:
+      - Upload even when the current photo is the same.
+    type: bool
+    default: false
+  backup:
+    description:
+      - Save the current photo to a file in O(backup_dir) before replacing or removing it. The path is returned as RV(backup_file).
+    type: bool
+    default: false
+  backup_dir:
+    description:
+      - Directory for O(backup) files, on the host running the module.
+    type: path
+    default: ~/.ansible/m365_photos/backups
+extends_documentation_fragment:
+  - m365.photos.auth
+  - m365.photos.attributes
+  - m365.photos.attributes.CHECK_MODE_FULL
+notes:
+  - In check mode the current photo is read and compared, nothing is written.
+  - With C(--diff) the before and after photos are described by SHA-256, dimensions, size in bytes and ETag; image bytes are never shown.
+  - Microsoft 365 clients cache photos; a new photo can take hours to appear everywhere (Teams, Outlook, SharePoint).
+seealso:
+  - module: m365.photos.user_photos
+  - module: m365.photos.user_photo_info
+author:
+  - m365.photos contributors
+'''
+
+EXAMPLES = r'''
+- name: Set Alice's photo (client secret from the environment, AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET)
+  m365.photos.user_photo:
+    user: alice@contoso.com
+    src: photos/alice.jpg
+  delegate_to: localhost
+
+- name: Sign in with a certificate registered for the app
+  m365.photos.user_photo:
+    tenant_id: 6c1f2ef3-3c2b-4a8b-9d1e-5a3f0c2b7d10
+    client_id: 11111111-1111-4111-8111-111111111111
+    client_certificate_path: /etc/m365/photos-app.pem
+    user: bob@contoso.com
+    src: bob.png
+    crop: top
+  delegate_to: localhost
+
+- name: Secret-less sign-in from CI with workload identity federation
+  m365.photos.user_photo:
+    tenant_id: "{{ lookup('ansible.builtin.env', 'AZURE_TENANT_ID') }}"
+    client_id: "{{ lookup('ansible.builtin.env', 'AZURE_CLIENT_ID') }}"
+    federated_token_file: "{{ lookup('ansible.builtin.env', 'AZURE_FEDERATED_TOKEN_FILE') }}"
+    user: carol@contoso.com
+    src: carol.jpg
+  delegate_to: localhost
+
+- name: Set sign-in options once for every module of the collection
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/m365.photos.graph:
+      tenant_id: "{{ m365_tenant_id }}"
+      client_id: "{{ m365_client_id }}"
+      client_secret: "{{ m365_client_secret }}"
+  tasks:
+    - name: Replace Dave's photo, keeping the old one
+      m365.photos.user_photo:
+        user: dave@contoso.com
+        src: dave.jpg
+        backup: true
+      register: dave_photo
+
+    - name: Remove a leaver's photo
+      m365.photos.user_photo:
+        user: erin@contoso.com
+        state: absent
+'''
+
+RETURN = r'''
+action:
+  description: What was done (or would be done in check mode).
+  returned: always
+  type: str
+  choices: [uploaded, removed, unchanged]
+  sample: uploaded
+user:
+  description: The user as given in O(user).
+  returned: always
+  type: str
+  sample: alice@contoso.com
+photo:
+  description: The normalised photo that was uploaded, would be uploaded, or already matches. Null for O(state=absent).
+  returned: always
+  type: dict
+  contains:
+    sha256:
+      description: SHA-256 of the uploaded JPEG bytes.
+      type: str
+    width:
+      description: Width in pixels.
+      type: int
+    height:
+      description: Height in pixels.
+      type: int
+    bytes:
+      description: Size of the upload in bytes.
+      type: int
+previous:
+  description: The photo Microsoft 365 held before the run. Null when the user had none.
+  returned: always
+  type: dict
+  contains:
+    etag:
+      description: The photo's C(@odata.mediaEtag).
+      type: str
+    width:
+      description: Width in pixels.
+      type: int
+    height:
+      description: Height in pixels.
+      type: int
+    content_type:
+      description: Media type of the stored photo.
+      type: str
+distance:
+  description:
+    - Perceptual distance between the declared and the current photo; above the documented threshold means changed.
+    - Null when nothing was compared (no current photo, or O(state=absent)).
+  returned: always
+  type: float
+  sample: 0.0123
+backup_file:
+  description: File the previous photo was saved to, when O(backup=true) and it was replaced or removed.
+  returned: when a backup was written
+  type: str
+  sample: /home/ansible/.ansible/m365_photos/backups/alice@contoso.com_20261125T120000Z_1a2b3c4d.jpg
+'''
+
+from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
+from ansible_collections.m365.photos.plugins.module_utils._source import SourceError, load_desired_photo, normalise_argument_spec
+
+
+def main():
+    argument_spec = dict(
+        user=dict(type='str', required=True),
+        src=dict(type='path'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        force=dict(type='bool', default=False),
+        backup=dict(type='bool', default=False),
+        backup_dir=dict(type='path'),
+    )
+    argument_spec.update(normalise_argument_spec())
+    module = GraphModule(argument_spec, supports_check_mode=True, required_if=[('state', 'present', ['src'])])
+    params = module.params
+    user = params['user']
+    result = dict(changed=False, user=user, action='unchanged', photo=None, previous=None, distance=None)
+
+    desired = None
+    if params['state'] == 'present':
+        try:
+            desired = load_desired_photo(params, user, params['src'])
+        except SourceError as exc:
+            module.fail_json(msg=str(exc), **result)
+        for warning in desired.warnings:
+            module.warn('%s (%s): %s' % (user, params['src'], warning))
+
+    graph = module.graph()
+    from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
+    try:
+        outcome = reconcile(graph, user, desired, force=params['force'], backup=params['backup'], backup_dir=params['backup_dir'],
+                            check_mode=module.check_mode)
+    except GraphError as exc:
+        module.warn_retries()
+        module.fail_graph(exc, msg='Cannot manage the photo of %s' % user, **result)
+    except OSError as exc:
+        module.fail_json(msg='Cannot write the backup of %s to %s: %s' % (user, params['backup_dir'], exc), **result)
+
+    module.warn_retries()
+    result.update(changed=outcome.changed, action=outcome.action, photo=outcome.photo, previous=outcome.previous,
+                  distance=outcome.distance)
+    if outcome.backup_file:
+        result['backup_file'] = outcome.backup_file
+    if module._diff:
+        result['diff'] = outcome.diff()
+    module.exit_json(**result)
+
+
+if __name__ == '__main__':
+    main()
