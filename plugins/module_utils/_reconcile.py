@@ -10,6 +10,13 @@ something to compare or to back up."""
 
 from __future__ import annotations
 
+import io
+
+try:
+    from PIL import Image
+except ImportError:
+    Image = None
+
 from ansible_collections.m365.photos.plugins.module_utils import _photos
 from ansible_collections.m365.photos.plugins.module_utils._backup import save_backup
 from ansible_collections.m365.photos.plugins.module_utils._compare import is_same_photo, photo_distance
@@ -47,43 +54,61 @@ def describe_photo(sha256=None, width=None, height=None, size=None, etag=None):
     return '\n'.join(lines) + '\n'
 
 
+def image_size(data):
+    """(width, height) from the image header, without decoding the pixels."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (OSError, ValueError, SyntaxError):
+        return None, None
+
+
 def photo_facts(image):
-    return {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': len(image.data)}
+    size = getattr(image, 'size', None)  # cached images know their size without reading the file
+    return {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': size if size is not None else len(image.data)}
 
 
 def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, check_mode=False, known_etag=None,
-              read_etag_after_write=False, keep_previous=False):
+              read_etag_after_write=False, keep_previous=False, metadata_first=True):
     """Bring ``user``'s photo to ``desired`` (a NormalisedImage) or remove it (``desired`` None).
 
+    ``metadata_first``: read the photo's metadata (``@odata.mediaEtag``, dimensions) before the
+    content. Without it a present photo is judged from one content read alone, the cheapest
+    check when nothing is recorded about the user.
+    ``backup``: True, False, or ``'removals'`` to save the current photo only before removing it.
     ``known_etag``: the ETag recorded when this same desired photo was last confirmed; if the
     service still reports it, nothing changed on either side and no download is needed."""
     outcome = Outcome(user)
+    # backup: True, False, or 'removals' (only before a removal: the bulk module's default).
+    backup = backup is True or (backup == 'removals' and desired is None)
     if desired is not None:
         outcome.photo = photo_facts(desired)
-        outcome.after = describe_photo(desired.sha256, desired.width, desired.height, len(desired.data))
+        outcome.after = describe_photo(desired.sha256, desired.width, desired.height, outcome.photo['bytes'])
     else:
         outcome.after = 'state: absent\n'
-    meta = _photos.read_metadata(graph, user)
-    if meta is None:
-        outcome.before = 'state: absent\n'
-        if desired is None:
+    need_content = desired is not None or backup or keep_previous
+    meta = None
+    if metadata_first or not need_content:
+        meta = _photos.read_metadata(graph, user)
+        if meta is None:
+            return _absent_now(graph, outcome, desired, check_mode, read_etag_after_write)
+        outcome.previous = meta.as_dict()
+        outcome.etag = meta.etag
+        if desired is not None and known_etag and known_etag == meta.etag and not force:
+            outcome.before = outcome.after
             return outcome
-        return _write(graph, outcome, desired, check_mode, read_etag_after_write)
-
-    outcome.previous = meta.as_dict()
-    outcome.etag = meta.etag
-    content = None
-    if desired is not None and known_etag and known_etag == meta.etag and not force:
-        outcome.before = outcome.after
-        return outcome
-    if desired is not None or backup or keep_previous:
-        content = _photos.read_content(graph, user)
-        if content is None:  # deleted between the two reads
-            outcome.previous = None
-            outcome.before = 'state: absent\n'
-            return outcome if desired is None else _write(graph, outcome, desired, check_mode, read_etag_after_write)
-        outcome.previous['content_type'] = content.content_type or meta.content_type
-        outcome.before = describe_photo(content.sha256, meta.width, meta.height, len(content.data), meta.etag)
+    content = _photos.read_content(graph, user) if need_content else None
+    if need_content and content is None:  # no photo (or deleted between the two reads)
+        outcome.previous = None
+        return _absent_now(graph, outcome, desired, check_mode, read_etag_after_write)
+    if content is not None:
+        width, height = image_size(content.data)
+        if meta is None:
+            outcome.previous = {'etag': content.etag, 'width': width, 'height': height, 'content_type': content.content_type}
+            outcome.etag = content.etag
+        else:
+            outcome.previous['content_type'] = content.content_type or meta.content_type
+        outcome.before = describe_photo(content.sha256, width, height, len(content.data), outcome.etag)
     else:
         outcome.before = describe_photo(None, meta.width, meta.height, None, meta.etag)
 
@@ -102,6 +127,15 @@ def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, 
         outcome.etag = None
         if not check_mode:
             _photos.remove(graph, user)
+        return outcome
+    return _write(graph, outcome, desired, check_mode, read_etag_after_write)
+
+
+def _absent_now(graph, outcome, desired, check_mode, read_etag_after_write):
+    """The user has no photo: nothing to do for state=absent, an upload for state=present."""
+    outcome.before = 'state: absent\n'
+    outcome.etag = None
+    if desired is None:
         return outcome
     return _write(graph, outcome, desired, check_mode, read_etag_after_write)
 

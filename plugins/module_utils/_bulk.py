@@ -1,0 +1,156 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""A bulk reconciliation: every declared user through the same read-compare-write as the
+single-user module, concurrently, with one token and one connection pool.
+
+Sources are normalised in worker processes while earlier users are already being reconciled
+by threads, so CPU work and network waits overlap. Nothing about a user is kept in memory
+after its turn except its small result record."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+from ansible_collections.m365.photos.plugins.module_utils._compare import THRESHOLD
+from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
+    ImageCache, cache_key, file_sha256, normalise_into_cache, process_pool,
+)
+from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
+
+ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
+
+
+def result_record(entry, action, changed=False, msg=None, distance=None, backup_file=None):
+    return {'user': entry.user, 'action': action, 'changed': changed, 'msg': msg, 'distance': distance,
+            'backup_file': backup_file, 'src': entry.src, 'state': entry.state}
+
+
+def explain(outcome, entry, from_state):
+    if outcome.action == 'unchanged':
+        if entry.state == 'absent':
+            return 'no photo, as declared'
+        if from_state:
+            return 'unchanged: the photo ETag matches the state file'
+        return 'unchanged: same photo (distance %.4f <= %.4f)' % (outcome.distance, THRESHOLD)
+    if outcome.action == 'removed':
+        return 'removed: not declared, member of the purge group' if entry.purged else 'removed (state=absent)'
+    if outcome.distance is None:
+        return 'uploaded: the user had no photo'
+    if outcome.distance <= THRESHOLD:
+        return 'uploaded: same photo, but force=true'
+    return 'uploaded: the photo differs (distance %.4f > %.4f)' % (outcome.distance, THRESHOLD)
+
+
+class BulkRun:
+    def __init__(self, graph, settings, cache_dir=None, state=None, backup=False, backup_dir=None, force=False,
+                 check_mode=False, thumbs=None, workers=16, processes=2):
+        self.graph = graph
+        self.settings = settings
+        self.cache = ImageCache(cache_dir, settings)
+        self.state = state
+        self.backup = backup
+        self.backup_dir = backup_dir
+        self.force = force
+        self.check_mode = check_mode
+        self.thumbs = thumbs
+        self.workers = workers
+        self.processes = processes
+        self.lock = threading.Lock()
+        self.diffs = []
+
+    def run(self, entries):
+        """Results in the order of ``entries``."""
+        results = [None] * len(entries)
+        pending_sources = {}  # cache key -> [(index, entry)] waiting for normalisation
+        ready = []
+        for index, entry in enumerate(entries):
+            if entry.error:
+                results[index] = result_record(entry, 'failed', msg=entry.error)
+            elif entry.state == 'absent':
+                ready.append((index, entry))
+            else:
+                self._prepare_source(index, entry, results, pending_sources, ready)
+
+        # Fork the processing workers before any thread exists (fork and threads do not mix).
+        pool = process_pool(self.processes) if pending_sources else None
+        jobs = {}
+        if pool:
+            for key, waiting in pending_sources.items():
+                jobs[pool.submit(normalise_into_cache, self.cache.directory, self.settings, key, waiting[0][1].src)] = key
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers) as threads:
+                calls = [threads.submit(self._reconcile_one, index, entry) for index, entry in ready]
+                remaining = set(jobs)
+                while remaining:
+                    done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+                    for job in done:
+                        key = jobs[job]
+                        key, error = job.result()
+                        for index, entry in pending_sources[key]:
+                            if error:
+                                results[index] = result_record(entry, 'failed', msg='%s: %s' % (entry.src, error))
+                            else:
+                                calls.append(threads.submit(self._reconcile_one, index, entry))
+                for call in calls:
+                    index, record = call.result()
+                    results[index] = record
+        finally:
+            if pool:
+                pool.shutdown(wait=True)
+        return results
+
+    def _prepare_source(self, index, entry, results, pending, ready):
+        try:
+            entry.source_key = cache_key(file_sha256(entry.src), self.settings)
+        except OSError as exc:
+            message = 'source file %s not found' % entry.src if isinstance(exc, FileNotFoundError) else \
+                'cannot read source file %s: %s' % (entry.src, exc.strerror)
+            results[index] = result_record(entry, 'failed', msg=message)
+            return
+        if self.cache.get(entry.source_key) is not None:
+            ready.append((index, entry))
+        else:
+            pending.setdefault(entry.source_key, []).append((index, entry))
+
+    def _reconcile_one(self, index, entry):
+        desired = None
+        if entry.state == 'present':
+            desired = self.cache.get(entry.source_key)
+        known = self.state.known_etag(entry.user, entry.source_key) if self.state and desired else None
+        try:
+            outcome = reconcile(self.graph, entry.user, desired, force=self.force, backup=self.backup, backup_dir=self.backup_dir,
+                                check_mode=self.check_mode, known_etag=known, read_etag_after_write=self.state is not None,
+                                keep_previous=self.thumbs is not None, metadata_first=self.state is not None)
+        except GraphError as exc:
+            if self.state:
+                self.state.forget(entry.user)
+            return index, result_record(entry, 'failed', msg=str(exc))
+        except OSError as exc:
+            return index, result_record(entry, 'failed', msg='cannot write the backup to %s: %s' % (self.backup_dir, exc))
+        from_state = bool(known) and outcome.action == 'unchanged' and outcome.distance is None
+        msg = explain(outcome, entry, from_state)
+        if desired is not None and desired.warnings:
+            msg += '; ' + '; '.join(desired.warnings)
+        if self.state and not self.check_mode:
+            if desired is not None and outcome.action in ('uploaded', 'unchanged'):
+                self.state.record(entry.user, entry.source_key, outcome.etag)
+            else:
+                self.state.forget(entry.user)
+        if outcome.changed:
+            if self.thumbs is not None:
+                self.thumbs.add(index, outcome.previous_content, desired.data if desired is not None else None)
+            with self.lock:
+                self.diffs.append((index, outcome.diff()))
+        return index, result_record(entry, outcome.action, outcome.changed, msg, outcome.distance, outcome.backup_file)
+
+
+def summarise(results):
+    summary = dict((action, 0) for action in ACTIONS)
+    for record in results:
+        summary[record['action']] += 1
+    summary['total'] = len(results)
+    return summary

@@ -1,0 +1,87 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""The declared inventory of a bulk run: explicit ``photos`` entries and files in ``src_dir``,
+checked locally (duplicates, missing files) before any call to the service."""
+
+from __future__ import annotations
+
+import os
+
+IMAGE_EXTENSIONS = frozenset(['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff'])
+
+
+class Entry:
+    """One declared user. ``error`` set means the entry is invalid and gets no service call."""
+
+    def __init__(self, user, state='present', src=None, origin='photos', error=None, purged=False):
+        self.user = user
+        self.state = state
+        self.src = src
+        self.origin = origin
+        self.error = error
+        self.purged = purged
+        self.source_key = None  # set once the source is normalised (cache key)
+
+    @property
+    def key(self):
+        return self.user.lower()
+
+
+def scan_src_dir(src_dir):
+    """{file stem: [paths]} of the image files in src_dir (not recursive), and ignored names."""
+    found = {}
+    ignored = []
+    for name in sorted(os.listdir(src_dir)):
+        path = os.path.join(src_dir, name)
+        stem, ext = os.path.splitext(name)
+        if name.startswith('.') or not os.path.isfile(path):
+            continue
+        if ext.lower() not in IMAGE_EXTENSIONS:
+            ignored.append(name)
+            continue
+        found.setdefault(stem.lower(), []).append(path)
+    return found, ignored
+
+
+def build_inventory(photos, src_dir=None, resolve_stem=None):
+    """List of Entry from explicit entries and src_dir files; explicit entries win.
+
+    ``resolve_stem(stem)`` maps a file name stem to a user (UPN), or None when no user matches
+    (only for match modes other than upn)."""
+    entries = []
+    by_key = {}
+    for item in photos or []:
+        entry = Entry(item['user'], item.get('state') or 'present', item.get('src'), origin='photos')
+        if entry.state == 'present' and not entry.src:
+            entry.error = 'no src given for state=present'
+        if entry.key in by_key:
+            first = by_key[entry.key]
+            message = 'declared more than once in photos; keep one entry per user'
+            first.error = entry.error = message
+            entry.user = first.user  # report under one spelling
+        else:
+            by_key[entry.key] = entry
+        entries.append(entry)
+    ignored = []
+    if src_dir:
+        files, ignored = scan_src_dir(src_dir)
+        for stem, paths in files.items():
+            user = resolve_stem(stem) if resolve_stem else stem
+            if user is None:
+                entries.append(Entry(os.path.basename(paths[0]), src=paths[0], origin='src_dir',
+                                     error='file %s matches no user in the tenant' % paths[0]))
+                continue
+            if user.lower() in by_key:
+                if by_key[user.lower()].origin == 'photos':
+                    continue  # explicit entries win over files
+                entry = by_key[user.lower()]
+                entry.error = 'several files for this user in src_dir: %s' % ', '.join(sorted([entry.src] + paths))
+                continue
+            entry = Entry(user, 'present', paths[0], origin='src_dir')
+            if len(paths) > 1:
+                entry.error = 'several files for this user in src_dir: %s' % ', '.join(sorted(paths))
+            by_key[entry.key] = entry
+            entries.append(entry)
+    return entries, ignored

@@ -1,0 +1,58 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""What the last run confirmed per user: the source fingerprint and the photo ETag the
+service reported after the upload or check. While both still match, the user costs one
+metadata read and no download. The service stays the truth: another ETag means the photo was
+changed elsewhere, and the user is compared and fixed as usual."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+
+VERSION = 1
+
+
+class StateFile:
+    def __init__(self, path):
+        self.path = path
+        self.users = {}
+        if path and os.path.exists(path):
+            try:
+                with open(path, 'r', encoding='utf-8') as handle:
+                    data = json.load(handle)
+                if data.get('version') == VERSION:
+                    self.users = data.get('users', {})
+            except (OSError, ValueError):
+                self.users = {}  # unreadable state only costs downloads, never correctness
+
+    def known_etag(self, user, source_key):
+        record = self.users.get(user.lower())
+        if record and record.get('source') == source_key:
+            return record.get('etag')
+        return None
+
+    def record(self, user, source_key, etag):
+        if etag and source_key:
+            self.users[user.lower()] = {'source': source_key, 'etag': etag}
+        else:
+            self.users.pop(user.lower(), None)
+
+    def forget(self, user):
+        self.users.pop(user.lower(), None)
+
+    def save(self):
+        directory = os.path.dirname(os.path.abspath(self.path))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
+        try:
+            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
+                json.dump({'version': VERSION, 'users': self.users}, handle, sort_keys=True, separators=(',', ':'))
+            os.replace(tmp, self.path)
+        except OSError:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise

@@ -1,0 +1,381 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: user_photos
+short_description: Keep the profile photos of many Microsoft 365 users as declared, in one task
+version_added: 1.0.0
+description:
+  - Reconciles a whole declared inventory of users and image files with Microsoft 365 in one task, with one sign-in and one
+    connection pool, at the speed the service allows.
+  - Each user goes through the same read, compare, write as M(m365.photos.user_photo): only photos that really differ are
+    uploaded, although Microsoft Graph re-encodes every stored photo.
+  - Users are processed concurrently; the number of requests in flight adapts to the service (backs off on HTTP 429, grows
+    while it is healthy) and C(Retry-After) is always honoured.
+  - A failure for one user never stops the others. The task fails at the end when any user failed, listing them, with the full
+    per-user RV(results).
+  - With O(purge=true), members of O(purge_group) whose photo is not declared get their photo removed.
+options:
+  photos:
+    description:
+      - Declared users. Entries here win over files in O(src_dir) for the same user.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      user:
+        description: User principal name or object id.
+        type: str
+        required: true
+      src:
+        description:
+          - Image file on the controller; relative paths are searched in the role and playbook C(files/) directories.
+          - Required when O(photos[].state=present).
+        type: path
+      state:
+        description: V(present) sets the photo from O(photos[].src), V(absent) removes it.
+        type: str
+        choices: [present, absent]
+        default: present
+  src_dir:
+    description:
+      - Directory of image files named after their users, for example C(alice@contoso.com.jpg), or C(alice.png) with
+        O(match=mail_nickname). Files with other extensions are ignored.
+    type: path
+  match:
+    description:
+      - What the file names in O(src_dir) are matched against. V(upn) is the user principal name, V(mail_nickname) the mail
+        alias, V(mail) the primary SMTP address. The last two need C(User.Read.All) to list the tenant's users.
+    type: str
+    choices: [upn, mail_nickname, mail]
+    default: upn
+  purge:
+    description:
+      - Remove the photo of every member of O(purge_group) that is not declared (in O(photos) or O(src_dir)). Requires
+        O(purge_group); a purge without a scope is refused.
+      - Removed photos are backed up first unless O(backup=false).
+    type: bool
+    default: false
+  purge_group:
+    description:
+      - Object id or display name of the Entra group whose members are in scope of O(purge). Nested members count.
+    type: str
+  size:
+    description: Width and height of the uploaded square photo, see M(m365.photos.user_photo).
+    type: int
+    default: 648
+  crop:
+    description: How non-square sources become square, see M(m365.photos.user_photo).
+    type: str
+    choices: [center, top, none]
+    default: center
+  background:
+    description: Colour for transparent areas and padding, see M(m365.photos.user_photo).
+    type: str
+    default: '#ffffff'
+  quality:
+    description: JPEG quality of uploads.
+    type: int
+    default: 90
+  max_bytes:
+    description: Largest upload in bytes (4 MB is the Microsoft Graph limit and the default).
+    type: int
+    default: 4194304
+  force:
+    description: Upload every declared photo even when the current one is the same.
+    type: bool
+    default: false
+  backup:
+    description:
+      - Save the current photo to O(backup_dir) before replacing or removing it.
+      - When not set, photos are backed up before every removal (O(photos[].state=absent) or O(purge)) but not before a
+        replacement. V(false) turns removal backups off too.
+    type: bool
+  backup_dir:
+    description: Directory for backups on the host running the module.
+    type: path
+    default: ~/.ansible/m365_photos/backups
+  state_file:
+    description:
+      - JSON file remembering, per user, the source fingerprint and the photo ETag seen after the last upload or check. While
+        both still match, a user costs one metadata read and no download. A changed ETag (someone changed the photo
+        elsewhere) leads to the usual comparison and fix. Not written in check mode.
+    type: path
+  cache_dir:
+    description: Directory where normalised images are cached by source hash and options.
+    type: path
+    default: ~/.ansible/m365_photos/image_cache
+  report_dir:
+    description:
+      - Directory to write C(report.json), C(summary.md) (a table fit for a pull-request comment, a plan in check mode) and
+        C(contact-sheet.png) (before and after thumbnails of every changed user). Written in check mode too.
+    type: path
+  concurrency:
+    description: Requests in flight at the start; adapts between 1 and O(max_concurrency) as the service answers.
+    type: int
+    default: 4
+  max_concurrency:
+    description: Upper bound of requests in flight.
+    type: int
+    default: 16
+extends_documentation_fragment:
+  - m365.photos.auth
+  - m365.photos.attributes
+  - m365.photos.attributes.CHECK_MODE_FULL
+notes:
+  - In check mode every user is read and compared, nothing is written; the reports show the plan.
+  - In diff mode the diff lists, per changed user, the photo before and after (SHA-256, dimensions, bytes, ETag).
+seealso:
+  - module: m365.photos.user_photo
+  - role: m365.photos.photo_sync
+author:
+  - m365.photos contributors
+'''
+
+EXAMPLES = r'''
+- name: Keep the photos of everybody with a file in photos/ (alice@contoso.com.jpg, ...)
+  m365.photos.user_photos:
+    src_dir: photos
+    state_file: .m365-photos-state.json
+    report_dir: reports
+  delegate_to: localhost
+
+- name: Files named after the mail alias, explicit entries on top, and a leaver
+  m365.photos.user_photos:
+    src_dir: photos
+    match: mail_nickname
+    photos:
+      - user: ceo@contoso.com
+        src: portraits/ceo-2026.png
+      - user: leaver@contoso.com
+        state: absent
+    crop: top
+  delegate_to: localhost
+
+- name: Exclusive mode for one group, with backups of removed photos
+  m365.photos.user_photos:
+    src_dir: photos
+    purge: true
+    purge_group: Photo Managed Staff
+    backup_dir: /var/backups/m365-photos
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+summary:
+  description: Number of users per outcome.
+  returned: always
+  type: dict
+  contains:
+    uploaded:
+      description: Users whose photo was (or in check mode would be) uploaded.
+      type: int
+    removed:
+      description: Users whose photo was (or would be) removed.
+      type: int
+    unchanged:
+      description: Users already as declared.
+      type: int
+    failed:
+      description: Users that could not be processed; see RV(results).
+      type: int
+    skipped:
+      description: Users not processed because the run was stopped before their turn.
+      type: int
+    total:
+      description: All users of the run.
+      type: int
+  sample: {uploaded: 3, removed: 1, unchanged: 196, failed: 0, skipped: 0, total: 200}
+results:
+  description: One record per user, in declaration order (files of O(src_dir) after O(photos), purged users last).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    user:
+      description: The user.
+      type: str
+    action:
+      description: What was (or would be) done.
+      type: str
+      choices: [uploaded, removed, unchanged, failed, skipped]
+    changed:
+      description: Whether this user changed.
+      type: bool
+    msg:
+      description: Why, in words; for failures what went wrong and what to do.
+      type: str
+    distance:
+      description: Perceptual distance between the declared and the current photo, when they were compared.
+      type: float
+    backup_file:
+      description: Backup of the previous photo, when one was written.
+      type: str
+    src:
+      description: The source file.
+      type: str
+    state:
+      description: The declared state.
+      type: str
+report_files:
+  description: Paths of the reports, when O(report_dir) is set.
+  returned: when O(report_dir) is set
+  type: dict
+  contains:
+    report:
+      description: C(report.json).
+      type: str
+    summary:
+      description: C(summary.md).
+      type: str
+    contact_sheet:
+      description: C(contact-sheet.png).
+      type: str
+ignored_files:
+  description: Files in O(src_dir) that are not images and were ignored.
+  returned: when O(src_dir) is set
+  type: list
+  elements: str
+'''
+
+import os
+import re
+
+from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._inventory import Entry, build_inventory
+from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
+from ansible_collections.m365.photos.plugins.module_utils._source import normalise_argument_spec, normalise_settings
+
+GUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+USER_SELECT = 'id,userPrincipalName,mail,mailNickname'
+
+
+def odata_quote(value):
+    return "'%s'" % value.replace("'", "''")
+
+
+def directory_resolver(graph, match):
+    """Map file stems to UPNs by listing the tenant's users once (paged, 999 per page)."""
+    attribute = {'mail_nickname': 'mailNickname', 'mail': 'mail'}[match]
+    index = {}
+    for user in graph.iterate('/users', params={'$select': USER_SELECT, '$top': '999'}):
+        if user.get(attribute):
+            index[user[attribute].lower()] = user['userPrincipalName']
+    return index.get
+
+
+def purge_members(graph, group):
+    """Members (users, nested included) of the purge group, by id or display name."""
+    if GUID.match(group):
+        group_id = group
+    else:
+        found = list(graph.iterate('/groups', params={'$filter': 'displayName eq %s' % odata_quote(group), '$select': 'id,displayName'}))
+        if len(found) != 1:
+            raise GraphError('purge_group %r matches %d groups; give its object id instead' % (group, len(found)))
+        group_id = found[0]['id']
+    members = graph.iterate('/groups/%s/transitiveMembers' % group_id, params={'$select': USER_SELECT, '$top': '999'})
+    return [m for m in members if m.get('userPrincipalName') and m.get('@odata.type', '#microsoft.graph.user') == '#microsoft.graph.user']
+
+
+def add_purged(entries, members):
+    declared = set(e.key for e in entries)
+    for member in members:
+        if member['userPrincipalName'].lower() in declared or member['id'].lower() in declared:
+            continue
+        entries.append(Entry(member['userPrincipalName'], 'absent', origin='purge', purged=True))
+
+
+def main():
+    argument_spec = dict(
+        photos=dict(type='list', elements='dict', default=[], options=dict(
+            user=dict(type='str', required=True),
+            src=dict(type='path'),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+        )),
+        src_dir=dict(type='path'),
+        match=dict(type='str', default='upn', choices=['upn', 'mail_nickname', 'mail']),
+        purge=dict(type='bool', default=False),
+        purge_group=dict(type='str'),
+        force=dict(type='bool', default=False),
+        backup=dict(type='bool'),
+        backup_dir=dict(type='path'),
+        state_file=dict(type='path'),
+        cache_dir=dict(type='path'),
+        report_dir=dict(type='path'),
+        concurrency=dict(type='int', default=4),
+        max_concurrency=dict(type='int', default=16),
+    )
+    argument_spec.update(normalise_argument_spec())
+    module = GraphModule(argument_spec, supports_check_mode=True)
+    params = module.params
+    if params['purge'] and not params['purge_group']:
+        module.fail_json(msg='purge=true needs purge_group (a group id or name) to scope which users may lose their photo; '
+                             'a tenant-wide purge is refused.')
+    if params['src_dir'] and not os.path.isdir(params['src_dir']):
+        module.fail_json(msg='src_dir %s is not a directory' % params['src_dir'])
+    if not params['photos'] and not params['src_dir'] and not params['purge']:
+        module.fail_json(msg='Nothing declared: give photos, src_dir, or purge with purge_group.')
+    try:
+        settings = normalise_settings(params)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+    from ansible_collections.m365.photos.plugins.module_utils._bulk import BulkRun, summarise
+    from ansible_collections.m365.photos.plugins.module_utils._limiter import AdaptiveLimiter
+    from ansible_collections.m365.photos.plugins.module_utils._report import ThumbnailStore, write_reports
+    from ansible_collections.m365.photos.plugins.module_utils._state_file import StateFile
+
+    limiter = AdaptiveLimiter(initial=params['concurrency'], maximum=max(params['max_concurrency'], params['concurrency']))
+    graph = module.graph(limiter=limiter)
+    try:
+        graph.credential.token()  # sign in once up front: a bad credential fails the task, not every user
+        resolver = directory_resolver(graph, params['match']) if params['src_dir'] and params['match'] != 'upn' else None
+        entries, ignored = build_inventory(params['photos'], params['src_dir'], resolver)
+        if params['purge']:
+            add_purged(entries, purge_members(graph, params['purge_group']))
+    except GraphError as exc:
+        module.fail_graph(exc, msg='Cannot prepare the run')
+
+    backup = params['backup'] if params['backup'] is not None else 'removals'
+    state = StateFile(params['state_file']) if params['state_file'] else None
+    thumbs = ThumbnailStore(_make_dir(module, params['report_dir'])) if params['report_dir'] else None
+    run = BulkRun(graph, settings, cache_dir=params['cache_dir'], state=state, backup=backup, backup_dir=params['backup_dir'],
+                  force=params['force'], check_mode=module.check_mode, thumbs=thumbs,
+                  workers=max(params['max_concurrency'], params['concurrency']), processes=os.cpu_count() or 2)
+    try:
+        results = run.run(entries)
+    finally:
+        if state and not module.check_mode:
+            state.save()
+    summary = summarise(results)
+    output = dict(changed=summary['uploaded'] + summary['removed'] > 0, summary=summary, results=results)
+    if params['src_dir']:
+        output['ignored_files'] = ignored
+    if thumbs:
+        output['report_files'] = write_reports(params['report_dir'], summary, results, module.check_mode, thumbs,
+                                               extra={'peak_concurrency': limiter.peak, 'throttled': limiter.throttled})
+        thumbs.cleanup()
+    if module._diff:
+        output['diff'] = [diff for index, diff in sorted(run.diffs, key=lambda item: item[0])]
+    module.warn_retries()
+    if summary['failed']:
+        failed = [r for r in results if r['action'] == 'failed']
+        listing = '; '.join('%s: %s' % (r['user'], r['msg']) for r in failed[:20])
+        more = ' (and %d more, see results)' % (len(failed) - 20) if len(failed) > 20 else ''
+        module.fail_json(msg='%d of %d users failed: %s%s' % (len(failed), summary['total'], listing, more), **output)
+    module.exit_json(**output)
+
+
+def _make_dir(module, path):
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as exc:
+        module.fail_json(msg='Cannot create report_dir %s: %s' % (path, exc.strerror))
+    return path
+
+
+if __name__ == '__main__':
+    main()
