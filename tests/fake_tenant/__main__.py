@@ -1,0 +1,5 @@
+import sys
+
+from fake_tenant.cli import main
+
+sys.exit(main())

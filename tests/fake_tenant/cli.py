@@ -1,0 +1,123 @@
+"""python -m fake_tenant serve | mint-federated-token | stop"""
+import argparse
+import errno
+import json
+import os
+import signal
+import sys
+import threading
+import time
+
+from . import seed as seedmod
+from .config import MODES
+from .federation import mint_federated_token
+from .fsutil import read_json
+from .tenant import FakeTenant
+
+EXIT_ADDRESS_IN_USE = 3
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog='python -m fake_tenant', description='Local fake Microsoft 365 tenant (Graph + Entra).')
+    sub = parser.add_subparsers(dest='command', required=True)
+    serve = sub.add_parser('serve', help='run the Graph and login listeners')
+    serve.add_argument('--state-dir', required=True)
+    serve.add_argument('--host', default='127.0.0.1')
+    serve.add_argument('--graph-port', type=int, default=0)
+    serve.add_argument('--login-port', type=int, default=0)
+    serve.add_argument('--info-file')
+    serve.add_argument('--seed')
+    serve.add_argument('--mode', choices=MODES, default='realistic')
+    serve.add_argument('--jpeg-quality', type=int, default=75)
+    serve.add_argument('--max-dimension', type=int, default=648)
+    serve.add_argument('--latency-ms', type=float, default=0)
+    serve.add_argument('--concurrency-cap', type=int, default=0, help='in-flight Graph requests per app; 0 = unlimited')
+    serve.add_argument('--retry-after', type=float, default=0.1, help='Retry-After seconds sent with 429/503')
+    serve.add_argument('--fault-503-rate', type=float, default=0.0)
+    serve.add_argument('--fault-drop-rate', type=float, default=0.0)
+    serve.add_argument('--token-lifetime', type=int, default=3599)
+    serve.add_argument('--token-early-expiry', type=float, default=0,
+                       help='reject tokens older than this many seconds (0 = off)')
+    serve.add_argument('--fault-seed', type=int)
+    serve.add_argument('--identity-header', default='fake-identity-header')
+    serve.add_argument('--verbose', action='store_true', help='log every request to stderr')
+    mint = sub.add_parser('mint-federated-token', help='token from the fake external IdP')
+    mint.add_argument('--state-dir', required=True)
+    mint.add_argument('--client-id', required=True)
+    mint.add_argument('--subject', default=seedmod.FEDERATED_SUBJECT)
+    mint.add_argument('--audience', default=seedmod.FEDERATED_AUDIENCE)
+    mint.add_argument('--lifetime', type=int, default=600)
+    mint.add_argument('--issuer')
+    mint.add_argument('--out')
+    stop = sub.add_parser('stop', help='SIGTERM a tenant started with --info-file and wait for it')
+    stop.add_argument('--info-file', required=True)
+    stop.add_argument('--timeout', type=float, default=30)
+    return parser
+
+
+def _serve(args):
+    tenant = FakeTenant(args.state_dir, seed=args.seed, mode=args.mode, host=args.host, graph_port=args.graph_port,
+                        login_port=args.login_port, info_file=args.info_file and os.path.abspath(args.info_file),
+                        fault_seed=args.fault_seed, identity_header=args.identity_header, verbose=args.verbose,
+                        jpeg_quality=args.jpeg_quality, max_dimension=args.max_dimension, latency_ms=args.latency_ms,
+                        concurrency_cap=args.concurrency_cap, retry_after=args.retry_after,
+                        fault_503_rate=args.fault_503_rate, fault_drop_rate=args.fault_drop_rate,
+                        token_lifetime=args.token_lifetime, token_early_expiry=args.token_early_expiry)
+    stopping = threading.Event()
+
+    def on_signal(_signum, _frame):
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        tenant.start()
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            sys.stderr.write('fake_tenant: address already in use: %s\n' % exc)
+            return EXIT_ADDRESS_IN_USE
+        raise
+    sys.stdout.write(json.dumps(tenant.info) + '\n')
+    sys.stdout.flush()
+    while not stopping.wait(0.5):
+        pass
+    tenant.stop()
+    return 0
+
+
+def _mint(args):
+    token = mint_federated_token(args.state_dir, args.client_id, subject=args.subject, lifetime=args.lifetime,
+                                 audience=args.audience, issuer=args.issuer)
+    if args.out:
+        with open(args.out, 'w', encoding='utf-8') as handle:
+            handle.write(token)
+    else:
+        sys.stdout.write(token + '\n')
+    return 0
+
+
+def _stop(args):
+    info = read_json(args.info_file)
+    if not info:
+        sys.stderr.write('fake_tenant: no info file at %s\n' % args.info_file)
+        return 1
+    pid = int(info['pid'])
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return 0
+    deadline = time.time() + args.timeout
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return 0
+        time.sleep(0.1)
+    sys.stderr.write('fake_tenant: pid %d did not stop within %ss\n' % (pid, args.timeout))
+    return 1
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    handler = {'serve': _serve, 'mint-federated-token': _mint, 'stop': _stop}[args.command]
+    return handler(args)

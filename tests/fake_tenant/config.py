@@ -1,0 +1,98 @@
+"""Start-up options and the subset that can be changed at runtime (/_fake/config)."""
+import threading
+
+DEFAULTS = {
+    'mode': 'realistic',
+    'jpeg_quality': 75,
+    'max_dimension': 648,
+    'latency_ms': 0.0,
+    'concurrency_cap': 0,
+    'retry_after': 0.1,
+    'fault_503_rate': 0.0,
+    'fault_drop_rate': 0.0,
+    'token_lifetime': 3599,
+    'token_early_expiry': 0,
+}
+
+MODES = ('realistic', 'passthrough')
+
+
+def _rate(value):
+    value = float(value)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError('rate must be between 0 and 1')
+    return value
+
+
+def _non_negative(kind):
+    def convert(value):
+        value = kind(value)
+        if value < 0:
+            raise ValueError('must not be negative')
+        return value
+    return convert
+
+
+def _mode(value):
+    if value not in MODES:
+        raise ValueError('mode must be one of %s' % ', '.join(MODES))
+    return value
+
+
+def _quality(value):
+    value = int(value)
+    if not 1 <= value <= 100:
+        raise ValueError('jpeg_quality must be 1..100')
+    return value
+
+
+def _dimension(value):
+    value = int(value)
+    if value < 1:
+        raise ValueError('max_dimension must be positive')
+    return value
+
+
+CONVERTERS = {
+    'mode': _mode,
+    'jpeg_quality': _quality,
+    'max_dimension': _dimension,
+    'latency_ms': _non_negative(float),
+    'concurrency_cap': _non_negative(int),
+    'retry_after': _non_negative(float),
+    'fault_503_rate': _rate,
+    'fault_drop_rate': _rate,
+    'token_lifetime': _dimension,
+    'token_early_expiry': _non_negative(float),
+}
+
+
+class RuntimeConfig:
+    """Values read on every request; updates are atomic per call."""
+
+    def __init__(self, **values):
+        self._lock = threading.Lock()
+        self._values = dict(DEFAULTS)
+        self.update(values)
+
+    def update(self, values):
+        converted = {}
+        for key, value in values.items():
+            if key not in CONVERTERS:
+                raise ValueError('unknown option %r' % key)
+            if value is None:
+                continue
+            converted[key] = CONVERTERS[key](value)
+        with self._lock:
+            self._values.update(converted)
+        return self.as_dict()
+
+    def __getattr__(self, name):
+        try:
+            return self.__dict__['_values'][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def as_dict(self):
+        with self._lock:
+            return dict(self._values)

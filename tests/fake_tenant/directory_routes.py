@@ -1,0 +1,254 @@
+"""/users, /groups and the beta photoUpdateSettings resource."""
+import json
+
+from . import odata
+from .http_types import Response, graph_error, json_response
+
+USER_READ = frozenset(['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All',
+                       'Directory.ReadWrite.All'])
+GROUP_READ = frozenset(['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All',
+                        'Directory.ReadWrite.All'])
+SETTINGS_READ = frozenset(['PeopleSettings.Read.All', 'PeopleSettings.ReadWrite.All'])
+SETTINGS_WRITE = frozenset(['PeopleSettings.ReadWrite.All'])
+
+USER_DEFAULT = ('id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName')
+USER_PROPS = USER_DEFAULT + ('givenName', 'surname', 'accountEnabled', 'userType', 'jobTitle', 'department',
+                             'businessPhones', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'otherMails',
+                             'proxyAddresses', 'employeeId', 'companyName', 'usageLocation', 'onPremisesSyncEnabled',
+                             'onPremisesImmutableId', 'createdDateTime', 'externalUserState')
+USER_FILTER = ('id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName', 'givenName', 'surname', 'userType')
+GROUP_DEFAULT = ('id', 'displayName', 'description', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled', 'groupTypes')
+GROUP_FILTER = ('id', 'displayName', 'mailNickname', 'mail')
+MEMBER_PROPS = tuple(sorted(set(USER_PROPS) | set(GROUP_DEFAULT)))
+SORTABLE = ('displayName', 'userPrincipalName')
+
+
+def not_found(req, key):
+    return graph_error(req, 404, 'Request_ResourceNotFound',
+                       "Resource '%s' does not exist or one of its queried reference-property objects are not present." % key)
+
+
+def query_error(req, exc):
+    return graph_error(req, 400, exc.code, exc.message)
+
+
+class DirectoryRoutes:
+    def __init__(self, ctx):
+        self.ctx = ctx
+
+    @staticmethod
+    def require(req, claims, roles):
+        if roles.isdisjoint(claims.get('roles') or ()):
+            return graph_error(req, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+        return None
+
+    def lookup(self, req, key):
+        user = self.ctx.store.find_user(key)
+        if user is None:
+            return None, not_found(req, key)
+        return user, None
+
+    # ----- users ---------------------------------------------------------------------------
+    def get_user(self, req, claims, params):
+        denied = self.require(req, claims, USER_READ)
+        if denied is not None:
+            return denied
+        try:
+            odata.check_options(req, ('$select',))
+            selected = odata.parse_select(req, USER_PROPS, 'microsoft.graph.user')
+        except odata.QueryError as exc:
+            return query_error(req, exc)
+        user, missing = self.lookup(req, params['user'])
+        if missing is not None:
+            return missing
+        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'users', selected, single=True)}
+        body.update(odata.project(user, selected, USER_DEFAULT))
+        return json_response(200, body)
+
+    def _filtered_users(self, tree):
+        store = self.ctx.store
+        if len(tree) == 1 and len(tree[0]) == 1 and tree[0][0][1] in ('id', 'userPrincipalName', 'mail') \
+                and tree[0][0][0] in ('eq', 'in'):
+            # Index lookups keep "find this user" filters O(1) on 10,000-user tenants.
+            kind, prop, value = tree[0][0]
+            found = []
+            for item in ([value] if kind == 'eq' else value):
+                user = store.find_user_by(prop, item)
+                if user is not None and user not in found:
+                    found.append(user)
+            return found
+        return [u for u in store.users if odata.matches(tree, u)]
+
+    def list_users(self, req, claims, _params):
+        denied = self.require(req, claims, USER_READ)
+        if denied is not None:
+            return denied
+        try:
+            odata.check_options(req)
+            selected = odata.parse_select(req, USER_PROPS, 'microsoft.graph.user')
+            top = odata.parse_top(req)
+            raw_filter = req.param('$filter')
+            with self.ctx.store.lock:
+                users = self._filtered_users(odata.parse_filter(raw_filter, USER_FILTER)) if raw_filter \
+                    else list(self.ctx.store.users)
+            users = self._order(req, users)
+            count = self._count(req, users)
+            chunk, next_link = odata.page(users, req, top, self.ctx.graph_url + '/v1.0/users')
+        except odata.QueryError as exc:
+            return query_error(req, exc)
+        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'users', selected)}
+        body.update(count)
+        if next_link:
+            body['@odata.nextLink'] = next_link
+        body['value'] = [odata.project(u, selected, USER_DEFAULT) for u in chunk]
+        return json_response(200, body)
+
+    @staticmethod
+    def _order(req, items):
+        raw = req.param('$orderby')
+        if raw is None:
+            return items
+        parts = raw.split()
+        if not parts or parts[0] not in SORTABLE or len(parts) > 2 or (len(parts) == 2 and parts[1] not in ('asc', 'desc')):
+            raise odata.QueryError('Request_UnsupportedQuery', 'Unsupported sort property or direction: %s.' % raw)
+        return sorted(items, key=lambda item: (item.get(parts[0]) or '').lower(), reverse=parts[-1] == 'desc')
+
+    @staticmethod
+    def _count(req, items):
+        raw = req.param('$count')
+        if raw is None or raw.lower() == 'false':
+            return {}
+        if req.headers.get('consistencylevel', '').lower() != 'eventual':
+            raise odata.QueryError('Request_BadRequest', '$count is not currently supported without ConsistencyLevel: eventual.')
+        return {'@odata.count': len(items)}
+
+    # ----- groups --------------------------------------------------------------------------
+    def list_groups(self, req, claims, _params):
+        denied = self.require(req, claims, GROUP_READ)
+        if denied is not None:
+            return denied
+        try:
+            odata.check_options(req)
+            selected = odata.parse_select(req, GROUP_DEFAULT, 'microsoft.graph.group')
+            top = odata.parse_top(req)
+            raw_filter = req.param('$filter')
+            groups = list(self.ctx.store.groups)
+            if raw_filter:
+                tree = odata.parse_filter(raw_filter, GROUP_FILTER)
+                groups = [g for g in groups if odata.matches(tree, g)]
+            groups = self._order(req, groups)
+            count = self._count(req, groups)
+            chunk, next_link = odata.page(groups, req, top, self.ctx.graph_url + '/v1.0/groups')
+        except odata.QueryError as exc:
+            return query_error(req, exc)
+        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'groups', selected)}
+        body.update(count)
+        if next_link:
+            body['@odata.nextLink'] = next_link
+        body['value'] = [odata.project(g, selected, GROUP_DEFAULT) for g in chunk]
+        return json_response(200, body)
+
+    def get_group(self, req, claims, params):
+        denied = self.require(req, claims, GROUP_READ)
+        if denied is not None:
+            return denied
+        try:
+            odata.check_options(req, ('$select',))
+            selected = odata.parse_select(req, GROUP_DEFAULT, 'microsoft.graph.group')
+        except odata.QueryError as exc:
+            return query_error(req, exc)
+        group = self.ctx.store.find_group(params['group'])
+        if group is None:
+            return not_found(req, params['group'])
+        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'groups', selected, single=True)}
+        body.update(odata.project(group, selected, GROUP_DEFAULT))
+        return json_response(200, body)
+
+    def _members(self, group, transitive):
+        store = self.ctx.store
+        out, seen_users, seen_groups = [], set(), {group['id']}
+        queue = [group]
+        while queue:
+            current = queue.pop(0)
+            for uid in current['members']:
+                if uid not in seen_users:
+                    seen_users.add(uid)
+                    user = store.find_user(uid)
+                    if user is not None:
+                        out.append(('#microsoft.graph.user', user))
+            for gid in current.get('member_groups', []):
+                if gid not in seen_groups:
+                    seen_groups.add(gid)
+                    sub = store.find_group(gid)
+                    if sub is not None:
+                        out.append(('#microsoft.graph.group', sub))
+                        if transitive:
+                            queue.append(sub)
+        return out
+
+    def members(self, req, claims, params, transitive=False):
+        denied = self.require(req, claims, GROUP_READ)
+        if denied is not None:
+            return denied
+        group = self.ctx.store.find_group(params['group'])
+        try:
+            odata.check_options(req, ('$select', '$top', '$skiptoken', '$count'))
+            selected = odata.parse_select(req, MEMBER_PROPS, 'microsoft.graph.directoryObject')
+            top = odata.parse_top(req)
+            if group is None:
+                return not_found(req, params['group'])
+            with self.ctx.store.lock:
+                members = self._members(group, transitive)
+            count = self._count(req, members)
+            segment = 'transitiveMembers' if transitive else 'members'
+            chunk, next_link = odata.page(members, req, top, '%s/v1.0/groups/%s/%s' % (self.ctx.graph_url, group['id'], segment))
+        except odata.QueryError as exc:
+            return query_error(req, exc)
+        body = {'@odata.context': self.ctx.graph_url + '/v1.0/$metadata#directoryObjects'}
+        body.update(count)
+        if next_link:
+            body['@odata.nextLink'] = next_link
+        values = []
+        for odata_type, obj in chunk:
+            default = USER_DEFAULT if odata_type == '#microsoft.graph.user' else GROUP_DEFAULT
+            item = {'@odata.type': odata_type}
+            item.update({k: v for k, v in odata.project(obj, selected, default).items() if k in obj or k in default})
+            values.append(item)
+        body['value'] = values
+        return json_response(200, body)
+
+    def transitive_members(self, req, claims, params):
+        return self.members(req, claims, params, transitive=True)
+
+    # ----- beta photoUpdateSettings --------------------------------------------------------------
+    def get_settings(self, req, claims, _params):
+        denied = self.require(req, claims, SETTINGS_READ)
+        if denied is not None:
+            return denied
+        settings = self.ctx.store.settings
+        return json_response(200, {'@odata.context': self.ctx.graph_url + '/beta/$metadata#admin/people/photoUpdateSettings/$entity',
+                                   'source': settings.get('source', 'cloud'),
+                                   'allowedRoles': list(settings.get('allowedRoles', []))})
+
+    def patch_settings(self, req, claims, _params):
+        denied = self.require(req, claims, SETTINGS_WRITE)
+        if denied is not None:
+            return denied
+        try:
+            body = json.loads(req.body.decode('utf-8') or 'null')
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict):
+            return graph_error(req, 400, 'BadRequest', 'Empty or malformed JSON payload.')
+        changes = {}
+        for key, value in body.items():
+            if key == '@odata.type':
+                continue
+            if key == 'source' and value in ('cloud', 'onPremises'):
+                changes[key] = value
+            elif key == 'allowedRoles' and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                changes[key] = value
+            else:
+                return graph_error(req, 400, 'BadRequest', "Invalid value for property '%s'." % key)
+        self.ctx.store.set_settings(changes)
+        return Response(204)

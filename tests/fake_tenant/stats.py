@@ -1,0 +1,60 @@
+"""Thread-safe request counters exposed at /_fake/stats."""
+import threading
+
+
+class Stats:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._data = None
+        self.reset()
+
+    def reset(self):
+        with self._lock:
+            self._data = {
+                'total': 0, 'by_route': {}, 'by_method': {}, 'by_status': {},
+                'token_requests': 0, 'peak_concurrency': 0, 'peak_concurrency_by_app': {},
+                'bytes_in': 0, 'bytes_out': 0, 'throttled': 0, 'batch_items': 0,
+                'faults_injected': {'503': 0, 'drop': 0},
+            }
+
+    def record(self, route, method, status, bytes_in=0, bytes_out=0, batch_item=False):
+        """One answered (or dropped) request; status may be 'drop'."""
+        status = str(status)
+        with self._lock:
+            data = self._data
+            data['total'] += 1
+            per_route = data['by_route'].setdefault(route, {})
+            per_route[status] = per_route.get(status, 0) + 1
+            data['by_method'][method] = data['by_method'].get(method, 0) + 1
+            data['by_status'][status] = data['by_status'].get(status, 0) + 1
+            data['bytes_in'] += bytes_in
+            data['bytes_out'] += bytes_out
+            if batch_item:
+                data['batch_items'] += 1
+            if status == '429':
+                data['throttled'] += 1
+
+    def token_request(self):
+        with self._lock:
+            self._data['token_requests'] += 1
+
+    def fault(self, kind):
+        with self._lock:
+            self._data['faults_injected'][kind] += 1
+
+    def concurrency(self, total, app, app_count):
+        with self._lock:
+            data = self._data
+            if total > data['peak_concurrency']:
+                data['peak_concurrency'] = total
+            if app_count > data['peak_concurrency_by_app'].get(app, 0):
+                data['peak_concurrency_by_app'][app] = app_count
+
+    def snapshot(self):
+        with self._lock:
+            data = self._data
+            copy = dict(data)
+            copy['by_route'] = {k: dict(v) for k, v in data['by_route'].items()}
+            for key in ('by_method', 'by_status', 'peak_concurrency_by_app', 'faults_injected'):
+                copy[key] = dict(data[key])
+            return copy
