@@ -97,6 +97,7 @@ def _verify_certificate(app, assertion, header, claims, token_endpoints):
 
 
 def thumbprint_matches(cert, wanted):
+    # msal sends base64url with '=' padding; Entra accepts either spelling.
     prints = certs.thumbprints(cert)
-    s256, sha1 = wanted
-    return (s256 and s256 == prints['x5t#S256']) or (sha1 and sha1 == prints['x5t'])
+    s256, sha1 = (w.rstrip('=') if w else w for w in wanted)
+    return bool((s256 and s256 == prints['x5t#S256']) or (sha1 and sha1 == prints['x5t']))

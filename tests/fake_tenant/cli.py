@@ -108,13 +108,24 @@ def _stop(args):
         return 0
     deadline = time.time() + args.timeout
     while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not _alive(pid):
             return 0
         time.sleep(0.1)
     sys.stderr.write('fake_tenant: pid %d did not stop within %ss\n' % (pid, args.timeout))
     return 1
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        # An exited child that its parent has not reaped yet is a zombie: it has stopped.
+        with open('/proc/%d/stat' % pid, 'rb') as handle:
+            return handle.read().rsplit(b')', 1)[-1].split()[0] != b'Z'
+    except OSError:
+        return True
 
 
 def main(argv=None):

@@ -173,7 +173,7 @@ class TLSServer(ThreadingHTTPServer):
 
 
 def start_thread(server):
-    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.2},
+    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
                               name='fake-tenant-%s' % server.listener, daemon=True)
     thread.start()
     return thread
