@@ -52,7 +52,8 @@ sanity: setup
 	for v in 24_2 25_2; do cp .ci/get_pip_offline.py ~/.ansible/test/cache/get_pip_$$v.py; done
 	rm -rf $(SANITY_COPY) && mkdir -p $(SANITY_COPY)
 	git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} $(SANITY_COPY)/ 2>/dev/null || true
-	cd $(SANITY_COPY) && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
+	# Its own git repository, or ansible-test finds the enclosing one, where build/ is ignored.
+	cd $(SANITY_COPY) && git init -q && $(BIN)/ansible-test sanity --venv --python 3.11 --color no
 
 lint: setup
 	$(BIN)/ansible-lint --offline

@@ -106,9 +106,8 @@ options:
     default: true
   token_cache_dir:
     description:
-      - Directory of the token cache files.
+      - Directory of the token cache files. Defaults to C(~/.ansible/m365_photos/token_cache).
     type: path
-    default: ~/.ansible/m365_photos/token_cache
 notes:
   - The app registration needs the Microsoft Graph B(application) permission C(ProfilePhoto.ReadWrite.All) (or
     C(ProfilePhoto.Read.All) for read-only modules) with admin consent, C(User.Read.All) to resolve users, and

@@ -109,9 +109,9 @@ class MsalCredential:
     def token(self):
         with self._lock:
             if self._token is None:
-                if self._app is None:
-                    self._app, self._cache = self._new_app()
                 try:
+                    if self._app is None:  # msal reads the authority's metadata here already
+                        self._app, self._cache = self._new_app()
                     result = self._acquire(self._app)
                 except ValueError as exc:
                     raise AuthError('Sign-in for client %s failed: %s' % (self._client_id, exc))

@@ -75,8 +75,7 @@ class GraphClient:
         """Yield the items of a paged collection, following @odata.nextLink."""
         page = self.get_json(path, params=params)
         while True:
-            for item in page.get('value', []):
-                yield item
+            yield from page.get('value', [])
             link = page.get('@odata.nextLink')
             if not link:
                 return

@@ -76,8 +76,8 @@ options:
   backup_dir:
     description:
       - Directory for O(backup) files, on the host running the module.
+      - Defaults to C(~/.ansible/m365_photos/backups).
     type: path
-    default: ~/.ansible/m365_photos/backups
 extends_documentation_fragment:
   - m365.photos.auth
   - m365.photos.attributes
@@ -90,7 +90,7 @@ seealso:
   - module: m365.photos.user_photos
   - module: m365.photos.user_photo_info
 author:
-  - m365.photos contributors
+  - m365.photos contributors (@m365-photos)
 '''
 
 EXAMPLES = r'''

@@ -32,7 +32,7 @@ extends_documentation_fragment:
 seealso:
   - module: m365.photos.user_photo
 author:
-  - m365.photos contributors
+  - m365.photos contributors (@m365-photos)
 '''
 
 EXAMPLES = r'''

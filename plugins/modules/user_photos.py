@@ -11,8 +11,8 @@ version_added: 1.0.0
 description:
   - Reconciles a whole declared inventory of users and image files with Microsoft 365 in one task, with one sign-in and one
     connection pool, at the speed the service allows.
-  - Each user goes through the same read, compare, write as M(m365.photos.user_photo): only photos that really differ are
-    uploaded, although Microsoft Graph re-encodes every stored photo.
+  - Each user goes through the same read, compare, write as M(m365.photos.user_photo), so only photos that really differ
+    are uploaded, although Microsoft Graph re-encodes every stored photo.
   - Users are processed concurrently; the number of requests in flight adapts to the service (backs off on HTTP 429, grows
     while it is healthy) and C(Retry-After) is always honoured.
   - A failure for one user never stops the others. The task fails at the end when any user failed, listing them, with the full
@@ -63,6 +63,13 @@ options:
     description:
       - Object id or display name of the Entra group whose members are in scope of O(purge). Nested members count.
     type: str
+  declared_users:
+    description:
+      - Users (UPN or object id) declared elsewhere, for example in other chunks of the same inventory run by the
+        M(m365.photos.photo_sync) role. They are never purged and not processed by this task.
+    type: list
+    elements: str
+    default: []
   size:
     description: Width and height of the uploaded square photo, see M(m365.photos.user_photo).
     type: int
@@ -95,9 +102,8 @@ options:
         replacement. V(false) turns removal backups off too.
     type: bool
   backup_dir:
-    description: Directory for backups on the host running the module.
+    description: Directory for backups on the host running the module. Defaults to C(~/.ansible/m365_photos/backups).
     type: path
-    default: ~/.ansible/m365_photos/backups
   state_file:
     description:
       - JSON file remembering, per user, the source fingerprint and the photo ETag seen after the last upload or check. While
@@ -105,9 +111,10 @@ options:
         elsewhere) leads to the usual comparison and fix. Not written in check mode.
     type: path
   cache_dir:
-    description: Directory where normalised images are cached by source hash and options.
+    description:
+      - Directory where normalised images are cached by source hash and options.
+      - Defaults to C(~/.ansible/m365_photos/image_cache).
     type: path
-    default: ~/.ansible/m365_photos/image_cache
   report_dir:
     description:
       - Directory to write C(report.json), C(summary.md) (a table fit for a pull-request comment, a plan in check mode) and
@@ -132,7 +139,7 @@ seealso:
   - module: m365.photos.user_photo
   - role: m365.photos.photo_sync
 author:
-  - m365.photos contributors
+  - m365.photos contributors (@m365-photos)
 '''
 
 EXAMPLES = r'''
@@ -280,8 +287,8 @@ def purge_members(graph, group):
     return [m for m in members if m.get('userPrincipalName') and m.get('@odata.type', '#microsoft.graph.user') == '#microsoft.graph.user']
 
 
-def add_purged(entries, members):
-    declared = set(e.key for e in entries)
+def add_purged(entries, members, declared_users):
+    declared = set(e.key for e in entries) | set(u.lower() for u in declared_users)
     for member in members:
         if member['userPrincipalName'].lower() in declared or member['id'].lower() in declared:
             continue
@@ -299,6 +306,7 @@ def main():
         match=dict(type='str', default='upn', choices=['upn', 'mail_nickname', 'mail']),
         purge=dict(type='bool', default=False),
         purge_group=dict(type='str'),
+        declared_users=dict(type='list', elements='str', default=[]),
         force=dict(type='bool', default=False),
         backup=dict(type='bool'),
         backup_dir=dict(type='path'),
@@ -335,7 +343,7 @@ def main():
         resolver = directory_resolver(graph, params['match']) if params['src_dir'] and params['match'] != 'upn' else None
         entries, ignored = build_inventory(params['photos'], params['src_dir'], resolver)
         if params['purge']:
-            add_purged(entries, purge_members(graph, params['purge_group']))
+            add_purged(entries, purge_members(graph, params['purge_group']), params['declared_users'])
     except GraphError as exc:
         module.fail_graph(exc, msg='Cannot prepare the run')
 
