@@ -139,7 +139,7 @@ class EntraRouter:
                                        "Invalid client_assertion_type; expected '%s'." % assertions.ASSERTION_TYPE, req)
             endpoints = ['%s/%s/oauth2/v2.0/token' % (host, t)
                          for host in (self.ctx.authority_host, 'https://login.microsoftonline.com')
-                         for t in {tenant, self.ctx.store.tenant_id, self.ctx.store.tenant_domain}]
+                         for t in (tenant, self.ctx.store.tenant_id, self.ctx.store.tenant_domain)]
             try:
                 assertions.verify(app, assertion, endpoints, self.ctx.external_issuer, self.ctx.external_public_key)
             except assertions.AssertionRejected as exc:

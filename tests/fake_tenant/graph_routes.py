@@ -22,8 +22,8 @@ _ROUTES = [
     (('v1.0', 'groups', '*', 'members'), {'GET': 'GET /v1.0/groups/{id}/members'}),
     (('v1.0', 'groups', '*', 'transitivemembers'), {'GET': 'GET /v1.0/groups/{id}/transitiveMembers'}),
     (('v1.0', '$batch'), {'POST': 'POST /v1.0/$batch'}),
-    (('beta', 'admin', 'people', 'photoupdatesettings'), {'GET': 'GET /beta/admin/people/photoUpdateSettings',
-                                                           'PATCH': 'PATCH /beta/admin/people/photoUpdateSettings'}),
+    (('beta', 'admin', 'people', 'photoupdatesettings'),
+     {'GET': 'GET /beta/admin/people/photoUpdateSettings', 'PATCH': 'PATCH /beta/admin/people/photoUpdateSettings'}),
 ]
 _PARAM_NAMES = {'users': ('user', 'size'), 'groups': ('group',)}
 

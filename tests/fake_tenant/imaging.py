@@ -6,6 +6,7 @@ effect of the real service (bytes and hashes never round-trip); the exact
 quality and size cap are assumptions (reference §6, §15).
 passthrough: keep the uploaded bytes exactly (unit tests).
 """
+import hashlib
 import io
 import threading
 from collections import OrderedDict
@@ -21,11 +22,14 @@ class ImageRejected(Exception):
     pass
 
 
-def _open(data):
+def _open(data, max_dimension=None):
     if not data:
         raise ImageRejected('The photo is empty.')
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+        if max_dimension and image.format == 'JPEG' and max(image.size) >= 2 * max_dimension:
+            # DCT-domain downscale while decoding: big camera JPEGs would otherwise cost seconds.
+            image.draft(image.mode, (max_dimension, max_dimension))
         image.load()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
         raise ImageRejected('The photo could not be decoded as a JPEG or PNG image: %s' % exc) from None
@@ -60,16 +64,49 @@ def _encode_jpeg(image, quality):
 
 def process_upload(data, mode, quality, max_dimension):
     """Return (stored_bytes, content_type, width, height) or raise ImageRejected."""
-    image = _open(data)
     if mode == 'passthrough':
+        image = _open(data)
         return data, MIME[image.format], image.width, image.height
+    key = (hashlib.sha256(data).digest(), quality, max_dimension)
+    cached = _PROCESSED.get(key)
+    if cached is not None:
+        return cached
+    image = _open(data, max_dimension)
+    original = Image.open(io.BytesIO(data)).size  # header only; draft() may have shrunk the decoded image
     image = _flatten(image)
-    longest = max(image.width, image.height)
+    longest = max(original)
     if longest > max_dimension:
         scale = float(max_dimension) / longest
-        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-        image = image.resize(size, Image.Resampling.LANCZOS)
-    return _encode_jpeg(image, quality), 'image/jpeg', image.width, image.height
+        size = (max(1, round(original[0] * scale)), max(1, round(original[1] * scale)))
+        image = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    result = (_encode_jpeg(image, quality), 'image/jpeg', image.width, image.height)
+    _PROCESSED.put(key, result)
+    return result
+
+
+class _LRU:
+    """Processing is deterministic, so identical uploads can reuse the result (ETags stay fresh per PUT)."""
+
+    def __init__(self, max_items=512):
+        self._lock = threading.Lock()
+        self._items = OrderedDict()
+        self._max = max_items
+
+    def get(self, key):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._max:
+                self._items.popitem(last=False)
+
+
+_PROCESSED = _LRU(256)
 
 
 def available_sizes(width, height):
@@ -86,25 +123,15 @@ def parse_size(text):
     return size if size in STANDARD_SIZES else None
 
 
-class RenditionCache:
+class RenditionCache(_LRU):
     """Renditions are derived data; cache a bounded number keyed by the photo's ETag."""
 
-    def __init__(self, max_items=512):
-        self._lock = threading.Lock()
-        self._items = OrderedDict()
-        self._max = max_items
-
-    def get(self, etag, size, data, quality):
+    def rendition(self, etag, size, data, quality):
         key = (etag, size, quality)
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        rendered = render(data, size, quality)
-        with self._lock:
-            self._items[key] = rendered
-            while len(self._items) > self._max:
-                self._items.popitem(last=False)
+        rendered = self.get(key)
+        if rendered is None:
+            rendered = render(data, size, quality)
+            self.put(key, rendered)
         return rendered
 
 

@@ -131,7 +131,7 @@ class PhotoRoutes:
         _user, record, size, error = self._sized(req, claims, params)
         if error is not None:
             return error
-        data = self.ctx.renditions.get(record['etag'], size, record['data'], self.ctx.config.jpeg_quality)
+        data = self.ctx.renditions.rendition(record['etag'], size, record['data'], self.ctx.config.jpeg_quality)
         return self._bytes_response(data, 'image/jpeg', _derived(record['etag'], size))
 
     # ----- writes -------------------------------------------------------------------------

@@ -177,4 +177,3 @@ def start_thread(server):
                               name='fake-tenant-%s' % server.listener, daemon=True)
     thread.start()
     return thread
-

@@ -1,6 +1,7 @@
 """FakeTenant: the in-process server (also what the CLI runs)."""
 import os
 import threading
+from types import SimpleNamespace
 
 from . import certs, federation
 from .admin_client import AdminClientMixin
@@ -16,13 +17,6 @@ from .service import ServiceModel
 from .stats import Stats
 from .store import TenantStore
 from .tokens import TokenService
-
-
-class _Context:
-    """Everything a router needs; one object so routers stay decoupled from start-up order."""
-
-    def __init__(self, **values):
-        self.__dict__.update(values)
 
 
 class FakeTenant(AdminClientMixin):
@@ -64,7 +58,8 @@ class FakeTenant(AdminClientMixin):
             graph_url = 'https://%s:%d' % (url_host, graph.server_address[1])
             authority_host = 'https://%s:%d' % (url_host, login.server_address[1])
             external_key = federation.external_key(self.state_dir)
-            self.ctx = _Context(
+            # Everything a router needs, in one object so routers stay decoupled from start-up order.
+            self.ctx = SimpleNamespace(
                 store=store, stats=stats, config=self.config, service=ServiceModel(self.config, stats, self.fault_seed),
                 tokens=TokenService(store.tenant_id, self.config, extra_audiences=[graph_url]),
                 renditions=RenditionCache(), graph_url=graph_url, authority_host=authority_host,

@@ -80,14 +80,14 @@ def make_image(size=(800, 800), color=(200, 30, 30), fmt='JPEG', mode='RGB', exi
     return out.getvalue()
 
 
-@pytest.fixture(scope='session')
-def tenant(tmp_path_factory):
+@pytest.fixture(scope='session', name='tenant')
+def tenant_fixture(tmp_path_factory):
     with FakeTenant(str(tmp_path_factory.mktemp('tenant'))) as running:
         yield running
 
 
-@pytest.fixture
-def client(tenant):
+@pytest.fixture(name='client')
+def client_fixture(tenant):
     return Client(tenant)
 
 

@@ -5,10 +5,9 @@ import msal
 import pytest
 import requests
 
+from conftest import GRAPH_SCOPE
 from fake_tenant import (CERT_APP_ID, DEMO_APP_ID, FEDERATED_APP_ID, READONLY_APP_ID, SYSTEM_MI_ID, USER_MI_ID,
                          mint_federated_token)
-
-from conftest import GRAPH_SCOPE
 
 
 def _http(tenant):
@@ -60,7 +59,7 @@ def test_secret_token_claims(client, tenant):
     assert jwt.get_unverified_header(body['access_token'])['alg'] == 'RS256'
 
 
-def test_token_errors(client, tenant):
+def test_token_errors(client):
     wrong = client.token_response(secret='nope')
     assert wrong.status_code == 401 and wrong.json()['error'] == 'invalid_client'
     assert wrong.json()['error_description'].startswith('AADSTS7000215: Invalid client secret provided.')

@@ -3,9 +3,8 @@ import io
 
 from PIL import Image
 
-from fake_tenant import READONLY_APP_ID
-
 from conftest import make_image
+from fake_tenant import READONLY_APP_ID
 
 NOT_FOUND = "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."
 

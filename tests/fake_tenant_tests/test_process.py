@@ -5,9 +5,8 @@ import sys
 
 import requests
 
-from fake_tenant import FEDERATED_APP_ID, FakeTenantProcess
-
 from conftest import make_image
+from fake_tenant import FEDERATED_APP_ID, FakeTenantProcess
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -51,8 +50,12 @@ def test_cli_info_line_mint_and_stop(tmp_path):
     state = str(tmp_path / 'cli')
     info_file = str(tmp_path / 'info.json')
     env = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    server = subprocess.Popen([sys.executable, '-m', 'fake_tenant', 'serve', '--state-dir', state, '--info-file', info_file],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with subprocess.Popen([sys.executable, '-m', 'fake_tenant', 'serve', '--state-dir', state, '--info-file', info_file],
+                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as server:
+        _drive_cli(server, env, state, info_file, tmp_path)
+
+
+def _drive_cli(server, env, state, info_file, tmp_path):
     try:
         line = json.loads(server.stdout.readline().decode('utf-8'))
         with open(info_file, 'rb') as handle:
