@@ -26,7 +26,7 @@ import math
 import traceback
 
 try:
-    from PIL import Image, ImageChops, ImageFilter, ImageMath, ImageStat
+    from PIL import Image, ImageChops, ImageFilter, ImageStat
     HAS_PIL = True
     PIL_IMPORT_ERROR = None
 except ImportError:
@@ -49,8 +49,8 @@ FLOOR = 3.0
 # Each component is divided by its scale so that 1.0 sits in the middle
 # (geometric mean) of the measured gap between "same" and "changed".
 STRUCTURE_SCALE = 0.56
-BRIGHTNESS_SCALE = 0.028
-CHROMA_SCALE = 4.0
+BRIGHTNESS_SCALE = 0.019
+CHROMA_SCALE = 3.75
 # Offset in the brightness ratio so near-black photos do not explode it.
 BRIGHTNESS_OFFSET = 16.0
 # Distance reported when the two photos do not even have the same shape.
@@ -76,7 +76,7 @@ class _Signature:
 def _as_image(photo):
     if isinstance(photo, (bytes, bytearray)):
         # Decode at reduced scale: we only need COMPARE_SIZE pixels.
-        return load_image(bytes(photo), draft_size=COMPARE_SIZE)
+        return load_image(bytes(photo))
     if HAS_PIL and isinstance(photo, Image.Image):
         return photo if photo.mode == 'RGB' else photo.convert('RGB')
     raise TypeError('expected image bytes or a PIL image, got %s' % type(photo).__name__)
@@ -93,11 +93,11 @@ def signature(photo):
     luma = small.convert('L')
     # Edge activity: how far each pixel is from its 3x3 neighbourhood mean.
     activity = ImageChops.difference(luma, luma.filter(ImageFilter.BoxBlur(1)))
-    activity_cells = _cells(activity.convert('F'))
+    activity_windows = _windows(_cells(activity.convert('F')))
     ycc = small.convert('YCbCr')
     grey = Image.new('L', small.size, 128)
     chroma = sum(ImageStat.Stat(ImageChops.difference(ycc.getchannel(band), grey)).mean[0] for band in ('Cb', 'Cr'))
-    return _Signature(aspect, luma.filter(ImageFilter.GaussianBlur(BLUR_RADIUS)).convert('F'), activity_cells,
+    return _Signature(aspect, luma.filter(ImageFilter.GaussianBlur(BLUR_RADIUS)), activity_windows,
                       ImageStat.Stat(luma).mean[0], chroma)
 
 
@@ -122,10 +122,9 @@ def components(desired, current):
     """The three raw measurements (before scaling), for diagnostics and calibration."""
     a = desired if isinstance(desired, _Signature) else signature(desired)
     b = current if isinstance(current, _Signature) else signature(current)
-    diff = ImageMath.lambda_eval(lambda v: abs(v['a'] - v['b']), a=a.luma, b=b.luma)
-    diff_windows = _windows(_cells(diff))
-    act = [max(p, q) for p, q in zip(_windows(a.activity), _windows(b.activity))]
-    structure = max(d / (ACTIVITY_WEIGHT * s + FLOOR) for d, s in zip(diff_windows, act))
+    diff_windows = _windows(_cells(ImageChops.difference(a.luma, b.luma).convert('F')))
+    # The larger of the two activities: an edge in either photo can explain a re-encoding error there.
+    structure = max(d / (ACTIVITY_WEIGHT * max(p, q) + FLOOR) for d, p, q in zip(diff_windows, a.activity, b.activity))
     brightness = abs(math.log((a.mean_luma + BRIGHTNESS_OFFSET) / (b.mean_luma + BRIGHTNESS_OFFSET)))
     return {
         'aspect': abs(math.log(a.aspect / b.aspect)),

@@ -283,16 +283,20 @@ def _colour_to_rgb(img):
 
 
 def _high_depth_to_l(img):
-    """16/32-bit greyscale to 8 bits by scaling, not clipping (clipping turns a 16-bit photo white)."""
-    if img.mode.startswith('I;16'):
-        # Pillow scales I;16 -> L correctly (v >> 8).
-        return img.convert('L')
-    low, high = img.getextrema()
+    """16/32-bit greyscale to 8 bits by scaling, not clipping.
+
+    Pillow's own I;16/I -> L conversion clips at 255, which turns a 16-bit
+    photo almost entirely white.
+    """
     if img.mode == 'F':
+        _low, high = img.getextrema()
         scale = 255.0 if high <= 1.0 else (255.0 / 65535.0 if high > 255 else 1.0)
         return img.point(lambda v: v * scale).convert('L')
-    if high > 255 or low < 0:
-        # A 32-bit 'I' image carrying 16-bit samples (how older Pillow reads 16-bit PNG).
+    sixteen_bit = img.mode.startswith('I;16')
+    img = img.convert('I') if sixteen_bit else img
+    low, high = img.getextrema()
+    if sixteen_bit or high > 255 or low < 0:
+        # 16-bit samples (also how older Pillow returned 16-bit PNG: mode 'I').
         return img.point(lambda v: v * (255.0 / 65535.0)).convert('L')
     return img.convert('L')
 

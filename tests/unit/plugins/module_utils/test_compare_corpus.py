@@ -1,0 +1,139 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Change detection against the generated corpus (tests/unit/corpus).
+
+The corpus is built once per session (~5,500 pairs). Run
+tools/measure_corpus.py to print the full margins table.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from PIL import Image
+
+from ansible_collections.m365.photos.plugins.module_utils import _compare
+from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image
+from ansible_collections.m365.photos.tests.unit.corpus import margins, photo_corpus
+
+# Every category must stay at least this factor away from THRESHOLD: a change
+# that still decides the corpus correctly but eats the safety margin fails here.
+MIN_SAFETY_FACTOR = 1.15
+EXPECTED_CATEGORIES = {
+    'same:reencode', 'same:downscale', 'same:generations', 'same:resaved-source',
+    'changed:other-photo', 'changed:mirror', 'changed:brighter10', 'changed:darker10', 'changed:greyscale',
+    'changed:crop-shift-2pct', 'changed:patch-high-contrast', 'changed:patch-subtle', 'changed:patch-glasses',
+    'changed:viewpoint',
+}
+
+
+@pytest.fixture(scope='session')
+def corpus():
+    return photo_corpus.build_corpus()
+
+
+@pytest.fixture(scope='session')
+def scored(corpus):
+    return margins.score_pairs(corpus[1])
+
+
+def test_corpus_is_large_and_complete(corpus):
+    bases, pairs = corpus
+    assert len(bases) >= 30
+    assert sum(1 for b in bases if b.kind == 'synthetic') >= 20
+    assert EXPECTED_CATEGORIES <= {p.category for p in pairs}
+    assert sum(1 for p in pairs if p.same) >= 500
+    assert sum(1 for p in pairs if p.rendition == '240') >= 1000
+
+
+@pytest.mark.parametrize('rendition', ['full', '240'])
+def test_no_wrong_decisions(scored, rendition):
+    wrong = [s for s in scored if s.pair.rendition == rendition and s.wrong]
+    detail = '\n'.join('%s %s %s: distance %.3f %r' % (s.pair.base, s.pair.category, s.pair.variant, s.distance, s.components)
+                       for s in wrong[:30])
+    assert not wrong, '%d wrong decisions (threshold %.3f):\n%s\n\n%s' % (
+        len(wrong), _compare.THRESHOLD, detail, margins.format_table(scored, rendition))
+
+
+@pytest.mark.parametrize('rendition', ['full'])
+def test_margins_per_category(scored, rendition):
+    table = margins.format_table(scored, rendition)
+    print('\n' + table)
+    low = _compare.THRESHOLD / MIN_SAFETY_FACTOR
+    high = _compare.THRESHOLD * MIN_SAFETY_FACTOR
+    thin = []
+    for category, row in margins.summarise(scored, rendition).items():
+        if category.startswith('same:') and row['closest'] > low:
+            thin.append('%s: closest same %.3f > %.3f' % (category, row['closest'], low))
+        if category.startswith('changed:') and row['closest'] < high:
+            thin.append('%s: closest changed %.3f < %.3f' % (category, row['closest'], high))
+    assert not thin, 'safety margin eaten:\n%s\n\n%s' % ('\n'.join(thin), table)
+
+
+def test_threshold_sits_in_the_middle_of_the_gap(scored):
+    """THRESHOLD is within 25 % of the geometric mean of the full-photo gap."""
+    o = margins.overall(scored, 'full')
+    middle = (o['max_same'] * o['min_changed']) ** 0.5
+    assert 0.8 < _compare.THRESHOLD / middle < 1.25, o
+
+
+def test_signature_path_matches_public_api(corpus):
+    _bases, pairs = corpus
+    for pair in pairs[::500]:
+        direct = _compare.photo_distance(pair.desired, pair.current)
+        via = _compare.distance_from_components(_compare.components(_compare.signature(pair.desired), _compare.signature(pair.current)))
+        assert direct == pytest.approx(via)
+        assert _compare.is_same_photo(direct) == pair.same
+
+
+def test_accepts_pil_images(corpus):
+    pair = next(p for p in corpus[1] if p.same)
+    img_a = Image.open(io.BytesIO(pair.desired))
+    img_b = Image.open(io.BytesIO(pair.current)).convert('RGB')
+    assert _compare.photo_distance(img_a, img_b) == pytest.approx(_compare.photo_distance(pair.desired, pair.current))
+
+
+def test_identical_photo_has_zero_distance(corpus):
+    desired = corpus[1][0].desired
+    assert _compare.photo_distance(desired, desired) == 0.0
+
+
+def test_non_square_current_photo_is_changed(corpus):
+    base = corpus[0][0]
+    desired = photo_corpus.normalised(base.source)
+    wide = base.source.resize((base.source.width, base.source.height // 2))
+    distance = _compare.photo_distance(desired, photo_corpus.encode_jpeg(wide, 80))
+    assert distance == _compare.ASPECT_MISMATCH_DISTANCE
+    assert not _compare.is_same_photo(distance)
+
+
+def test_undecodable_current_photo_raises():
+    desired = normalise_image(photo_corpus.encode_bmp(Image.new('RGB', (100, 100), (10, 20, 30)))).data
+    with pytest.raises(ImageError):
+        _compare.photo_distance(desired, b'<html>error</html>')
+    with pytest.raises(TypeError):
+        _compare.photo_distance(desired, 42)
+
+
+def test_compare_is_fast(corpus):
+    pair = next(p for p in corpus[1] if p.same and p.variant == '360-bicubic-q75')
+    start = time.perf_counter()
+    for _ in range(20):
+        _compare.photo_distance(pair.desired, pair.current)
+    per_call = (time.perf_counter() - start) / 20
+    # A few ms on a quiet machine; generous bound for loaded CI machines.
+    assert per_call < 0.05, per_call
+
+
+def test_describe_metric_mentions_constants():
+    text = _compare.describe_metric()
+    assert '%dx%d' % (_compare.COMPARE_SIZE, _compare.COMPARE_SIZE) in text
+    assert '\n' not in text
+
+
+def test_is_same_photo_boundary():
+    assert _compare.is_same_photo(0.0)
+    assert _compare.is_same_photo(_compare.THRESHOLD)
+    assert not _compare.is_same_photo(_compare.THRESHOLD + 1e-9)
