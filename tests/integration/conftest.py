@@ -121,6 +121,7 @@ def playbook(tmp_path):
                 mode: "0600"
               check_mode: false
               diff: false
+              changed_when: false
               when: {0} is defined
             ''').format(name, results_dir) for name in save)
         play = '- hosts: localhost\n  gather_facts: false\n  tasks:\n' + textwrap.indent(textwrap.dedent(tasks) + save_tasks, '    ')
