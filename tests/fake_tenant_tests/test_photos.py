@@ -197,3 +197,10 @@ def test_extra_scenarios(make_tenant):
     assert throttled.status_code == 429 and throttled.headers['Retry-After'] == '0.25'
     down = client.get('/v1.0/users/down@contoso.example/photo')
     assert down.status_code == 503 and down.headers['Retry-After'] == '0.25'
+
+
+def test_large_jpeg_downscaled_to_max_dimension(client):
+    upload = make_image((1400, 1050), quality=90)
+    assert client.put_photo('dave@contoso.example', upload).status_code == 200
+    image = _decode(client.get('/v1.0/users/dave@contoso.example/photo/$value').content)
+    assert image.size == (648, 486)
