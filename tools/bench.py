@@ -1,0 +1,183 @@
+"""make bench: m365.photos against the fake tenant with a service model of 20 ms latency per
+request and at most 4 concurrent requests per app (Graph's documented per-app concurrency).
+
+Every figure is measured in this run and reported as JSON lines. The service's floor for a
+run is the number of Graph operations it needed times the latency divided by the cap: no
+client can finish faster. ``ratio`` is the run's wall time (whole ansible-playbook process,
+start-up included) over that floor.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from multiprocessing import Pool
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
+sys.path[:0] = [os.path.join(REPO, 'tests'), os.path.join(REPO, 'tools')]
+
+import requests  # noqa: E402 pylint: disable=wrong-import-position
+from fake_tenant import FakeTenantProcess  # noqa: E402 pylint: disable=wrong-import-position
+
+BENCH = os.path.join(REPO, '.bench')
+LATENCY_MS = 20
+CAP = 4
+USERS = 10000
+APP = {'AZURE_CLIENT_ID': '11111111-1111-4111-8111-111111111111', 'AZURE_CLIENT_SECRET': 'demo-client-secret'}
+TOKEN_ROUTES = ('POST /{tenant}/oauth2/v2.0/token', 'GET /{tenant}/v2.0/.well-known/openid-configuration')
+
+# Runs the command given after it and prints the peak RSS (KiB) of its process tree's largest
+# member: the module process is a grandchild, waited for by ansible-playbook.
+RSS_WRAPPER = ('import resource, subprocess, sys\n'
+               'rc = subprocess.call(sys.argv[1:])\n'
+               'print("PEAK_RSS_KB=%d" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n'
+               'sys.exit(rc)\n')
+
+
+def upn(number):
+    return 'user%05d@contoso.example' % number
+
+
+def _make_photo(number):
+    """A distinct 720x720 photo per user: one of 20 portraits with a per-user mark."""
+    from PIL import ImageDraw
+    from sample_photos import portrait
+    path = os.path.join(BENCH, 'photos', upn(number) + '.jpg')
+    if os.path.exists(path):
+        return
+    image = portrait('base%d' % (number % 20), width=720, height=720)
+    draw = ImageDraw.Draw(image)
+    x, y = (number * 37) % 600, (number * 91) % 300
+    draw.rectangle([x, y, x + 110, y + 60], fill=((number * 53) % 256, (number * 97) % 256, (number * 13) % 256))
+    draw.text((x + 8, y + 20), str(number), fill='white')
+    image.save(path, format='JPEG', quality=88)
+
+
+def prepare_photos():
+    os.makedirs(os.path.join(BENCH, 'photos'), exist_ok=True)
+    with Pool(os.cpu_count() or 2) as pool:
+        pool.map(_make_photo, range(1, USERS + 1), chunksize=64)
+    for count in (50, 1000, 2000, 5000, USERS):
+        directory = os.path.join(BENCH, 'photos-%d' % count)
+        if os.path.isdir(directory) and len(os.listdir(directory)) == count:
+            continue
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory)
+        for number in range(1, count + 1):
+            os.symlink(os.path.join(BENCH, 'photos', upn(number) + '.jpg'), os.path.join(directory, upn(number) + '.jpg'))
+
+
+PLAY_BULK = '''- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Sync
+      m365.photos.user_photos:
+        src_dir: "{{ src_dir }}"
+        cache_dir: "{{ cache_dir }}"
+        state_file: "{{ state_file | default(omit) }}"
+'''
+
+PLAY_LOOP = '''- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: One task per user
+      m365.photos.user_photo:
+        user: "{{ item }}"
+        src: "{{ src_dir }}/{{ item }}.jpg"
+      loop: "{{ users }}"
+'''
+
+
+class Bench:
+    def __init__(self, tenant):
+        self.tenant = tenant
+        self.home = os.path.join(BENCH, 'home')
+        os.makedirs(self.home, exist_ok=True)
+        for name, text in (('bulk.yml', PLAY_BULK), ('loop.yml', PLAY_LOOP)):
+            with open(os.path.join(BENCH, name), 'w', encoding='utf-8') as handle:
+                handle.write(text)
+
+    def stats(self):
+        return requests.get(self.tenant.graph_url + '/_fake/stats', verify=self.tenant.ca_file, timeout=30).json()
+
+    def reset(self):
+        requests.post(self.tenant.graph_url + '/_fake/reset-stats', verify=self.tenant.ca_file, timeout=30)
+
+    def run(self, playbook, **extra_vars):
+        env = dict(os.environ, HOME=self.home, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
+                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='0',
+                   ANSIBLE_INVENTORY_UNPARSED_WARNING='0', AZURE_TENANT_ID=self.tenant.tenant_id,
+                   M365_GRAPH_URL=self.tenant.graph_url, AZURE_AUTHORITY_HOST=self.tenant.authority_host,
+                   M365_CA_PATH=self.tenant.ca_file, **APP)
+        command = [sys.executable, '-c', RSS_WRAPPER, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+                   '-i', 'localhost,', '-c', 'local', os.path.join(BENCH, playbook), '-e', json.dumps(extra_vars)]
+        self.reset()
+        started = time.monotonic()
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        wall = time.monotonic() - started
+        if completed.returncode != 0:
+            raise SystemExit('benchmark run failed:\n' + completed.stdout[-3000:] + completed.stderr[-3000:])
+        rss_kb = int(completed.stdout.rsplit('PEAK_RSS_KB=', 1)[1].split()[0])
+        stats = self.stats()
+        operations = sum(sum(counts.values()) for route, counts in stats['by_route'].items() if route not in TOKEN_ROUTES)
+        return {'wall_s': round(wall, 2), 'operations': operations, 'throttled': stats.get('throttled', 0),
+                'peak_concurrency': stats.get('peak_concurrency'), 'peak_rss_mb': round(rss_kb / 1024.0, 1)}
+
+
+def report(name, users, measured, **extra):
+    floor = measured['operations'] * LATENCY_MS / 1000.0 / CAP
+    line = {'bench': name, 'users': users, 'latency_ms': LATENCY_MS, 'cap': CAP, 'floor_s': round(floor, 2),
+            'ratio': round(measured['wall_s'] / floor, 3) if floor else None,
+            'requests_per_user': round(measured['operations'] / float(users), 3)}
+    line.update(measured)
+    line.update(extra)
+    print(json.dumps(line), flush=True)
+    return line
+
+
+def main():
+    started = time.monotonic()
+    print('preparing %d source photos in %s (kept between runs) ...' % (USERS, BENCH), file=sys.stderr, flush=True)
+    prepare_photos()
+    shutil.rmtree(os.path.join(BENCH, 'tenant'), ignore_errors=True)
+    shutil.rmtree(os.path.join(BENCH, 'cache'), ignore_errors=True)
+    for name in ('state.json',):
+        if os.path.exists(os.path.join(BENCH, name)):
+            os.unlink(os.path.join(BENCH, name))
+    tenant = FakeTenantProcess(os.path.join(BENCH, 'tenant'), latency_ms=LATENCY_MS, concurrency_cap=CAP,
+                               seed={'generated_users': {'count': USERS, 'prefix': 'user', 'domain': 'contoso.example'}})
+    tenant.start()
+    bench = Bench(tenant)
+    cache = os.path.join(BENCH, 'cache')
+    lines = []
+    try:
+        def photos(count):
+            return os.path.join(BENCH, 'photos-%d' % count)
+        lines.append(report('first_sync', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache)))
+        lines.append(report('no_change', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache)))
+        state = os.path.join(BENCH, 'state.json')
+        bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)  # records ETags
+        lines.append(report('no_change_state_file', 2000,
+                            bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)))
+        users = [upn(n) for n in range(1, 51)]
+        loop = bench.run('loop.yml', src_dir=photos(50), users=users)
+        per_user_loop = loop['wall_s'] / len(users)
+        per_user_bulk = lines[1]['wall_s'] / 2000.0
+        lines.append(report('baseline_task_loop', 50, loop, per_user_s=round(per_user_loop, 4),
+                            bulk_per_user_s=round(per_user_bulk, 5), speedup=round(per_user_loop / per_user_bulk, 1)))
+        bench.run('bulk.yml', src_dir=photos(USERS), cache_dir=cache)  # uploads users 2001-10000
+        for count in (1000, 5000, USERS):
+            result = bench.run('bulk.yml', src_dir=photos(count), cache_dir=cache)
+            lines.append(report('scale_no_change', count, result, seconds_per_1000_users=round(result['wall_s'] * 1000.0 / count, 2)))
+    finally:
+        tenant.stop()
+    with open(os.path.join(BENCH, 'results.jsonl'), 'w', encoding='utf-8') as handle:
+        handle.write(''.join(json.dumps(line) + '\n' for line in lines))
+    print('bench finished in %.0f s; results in %s' % (time.monotonic() - started, os.path.join(BENCH, 'results.jsonl')),
+          file=sys.stderr)
+
+
+if __name__ == '__main__':
+    main()
