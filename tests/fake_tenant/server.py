@@ -103,7 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append('Connection: close')
         # One write for head and body: avoids Nagle/delayed-ACK stalls on keep-alive connections.
-        self.wfile.write(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + response.body)
+        body = b'' if self.command == 'HEAD' else response.body  # HEAD: headers only, same Content-Length
+        self.wfile.write(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + body)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 

@@ -73,3 +73,9 @@ def test_unknown_route(client):
     response = client.get('/v1.0/contacts')
     assert response.status_code == 400 and response.json()['error']['code'] == 'BadRequest'
     assert client.call('POST', '/v1.0/users/alice@contoso.example/photo').status_code == 405
+
+
+def test_head_has_no_body_and_keeps_connection_usable(client):
+    head = client.call('HEAD', '/v1.0/users/alice@contoso.example')
+    assert head.content == b''
+    assert client.get('/v1.0/users/alice@contoso.example').status_code == 200
