@@ -27,7 +27,9 @@ class Connection:
         cache_store = None
         if params.get('token_cache', True) and credential_kind != 'access_token':
             client = params.get('client_id') or params.get('managed_identity_client_id') or 'managed-identity'
-            cache_store = PersistentTokenCache(params.get('token_cache_dir'), authority_host, params.get('tenant_id'), client)
+            credential = '%s=%s' % (credential_kind, params.get(credential_kind))
+            cache_store = PersistentTokenCache(params.get('token_cache_dir'), authority_host, params.get('tenant_id'), client,
+                                               credential=credential)
         self.credential = build_credential(credential_kind, params, authority_host, graph_resource, self.http, cache_store)
 
     def client(self, limiter=None):

@@ -4,7 +4,7 @@
 # m365.photos collection and may not remain stable to outside uses.
 """msal token cache persisted between module runs, so a playbook signs in once.
 
-One file per (authority host, tenant, client): tokens of different apps or clouds never mix.
+One file per (authority host, tenant, client, credential): tokens of different apps or clouds never mix.
 The file is created readable by its owner only and replaced atomically, so concurrent module
 runs (forks) never read a half-written cache; the worst case of a race is one extra sign-in."""
 
@@ -23,9 +23,11 @@ DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'token_cache')
 
 
 class PersistentTokenCache:
-    def __init__(self, directory, authority_host, tenant, client):
+    def __init__(self, directory, authority_host, tenant, client, credential=''):
         self.directory = os.path.expanduser(directory or DEFAULT_CACHE_DIR)
-        key = '\n'.join([authority_host.lower(), (tenant or '').lower(), (client or '').lower()])
+        # The credential is part of the key: a rotated or mistyped secret must sign in (and fail
+        # loudly) instead of riding on a token another credential obtained.
+        key = '\n'.join([authority_host.lower(), (tenant or '').lower(), (client or '').lower(), credential or ''])
         self.path = os.path.join(self.directory, hashlib.sha256(key.encode('utf-8')).hexdigest()[:32] + '.json')
 
     def load(self):

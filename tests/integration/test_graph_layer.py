@@ -167,3 +167,10 @@ def test_missing_library_gives_standard_message(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get('PYTHONPATH', '')]))
     completed = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, check=False)
     assert 'Failed to import the required Python library (msal)' in completed.stdout, completed.stdout + completed.stderr
+
+
+def test_cached_token_does_not_hide_a_wrong_secret(tenant, playbook):
+    assert playbook(INFO_TASK, tenant).rc == 0
+    run = playbook(INFO_TASK, tenant, extra_env={'AZURE_CLIENT_SECRET': 'rotated-away'})
+    assert run.rc != 0 and 'invalid_client' in run.stdout
+    assert 'rotated-away' not in run.stdout
