@@ -42,15 +42,15 @@ COMPARE_SIZE = 64
 GRID = 16
 # Light blur before differencing: the service's resampling filter moves edges
 # by a fraction of a pixel; this turns that into a small, bounded error.
-BLUR_RADIUS = 0.6
+BLUR_RADIUS = 0.5
 # Structure: window score = mean |dY| / (ACTIVITY_WEIGHT * activity + FLOOR).
-ACTIVITY_WEIGHT = 0.5
+ACTIVITY_WEIGHT = 0.6
 FLOOR = 3.0
 # Each component is divided by its scale so that 1.0 sits in the middle
 # (geometric mean) of the measured gap between "same" and "changed".
 STRUCTURE_SCALE = 0.56
-BRIGHTNESS_SCALE = 0.019
-CHROMA_SCALE = 3.75
+BRIGHTNESS_SCALE = 0.0194
+CHROMA_SCALE = 4.2
 # Offset in the brightness ratio so near-black photos do not explode it.
 BRIGHTNESS_OFFSET = 16.0
 # Distance reported when the two photos do not even have the same shape.
@@ -156,6 +156,6 @@ def is_same_photo(distance):
 
 def describe_metric():
     return ('max over 3 checks at %dx%d px (each scaled so 1.0 is its boundary): local luma structure '
-            '(8x8 windows, |dY| / (%.1f * edge activity + %.0f) / %.2f), brightness (|log ratio of mean luma| / %.3f), '
+            '(8x8 windows, |dY| / (%.1f * edge activity + %.0f) / %.2f), brightness (|log ratio of mean luma| / %.4f), '
             'colourfulness (|d mean chroma| / %.1f); changed when > %.2f'
             % (COMPARE_SIZE, COMPARE_SIZE, ACTIVITY_WEIGHT, FLOOR, STRUCTURE_SCALE, BRIGHTNESS_SCALE, CHROMA_SCALE, THRESHOLD))

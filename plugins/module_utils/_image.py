@@ -233,6 +233,10 @@ def _open_checked(data, fmt, max_pixels):
 def _upright(img):
     """Apply the EXIF Orientation tag; a broken EXIF block must not make the photo unusable."""
     try:
+        orientation = img.getexif().get(0x0112)
+        if orientation in (None, 1):
+            # exif_transpose() would return a full copy even when there is nothing to do.
+            return img
         return ImageOps.exif_transpose(img)
     except Exception:  # pylint: disable=broad-except
         # Malformed EXIF is common in camera files; treat it as "no orientation".

@@ -20,7 +20,8 @@ from ansible_collections.m365.photos.tests.unit.corpus import margins, photo_cor
 
 # Every category must stay at least this factor away from THRESHOLD: a change
 # that still decides the corpus correctly but eats the safety margin fails here.
-MIN_SAFETY_FACTOR = 1.15
+# The 240 rendition is coarser, so its measured gap is smaller (see docs/change-detection.md).
+MIN_SAFETY_FACTOR = {'full': 1.3, '240': 1.08}
 EXPECTED_CATEGORIES = {
     'same:reencode', 'same:downscale', 'same:generations', 'same:resaved-source',
     'changed:other-photo', 'changed:mirror', 'changed:brighter10', 'changed:darker10', 'changed:greyscale',
@@ -57,12 +58,12 @@ def test_no_wrong_decisions(scored, rendition):
         len(wrong), _compare.THRESHOLD, detail, margins.format_table(scored, rendition))
 
 
-@pytest.mark.parametrize('rendition', ['full'])
+@pytest.mark.parametrize('rendition', ['full', '240'])
 def test_margins_per_category(scored, rendition):
     table = margins.format_table(scored, rendition)
     print('\n' + table)
-    low = _compare.THRESHOLD / MIN_SAFETY_FACTOR
-    high = _compare.THRESHOLD * MIN_SAFETY_FACTOR
+    low = _compare.THRESHOLD / MIN_SAFETY_FACTOR[rendition]
+    high = _compare.THRESHOLD * MIN_SAFETY_FACTOR[rendition]
     thin = []
     for category, row in margins.summarise(scored, rendition).items():
         if category.startswith('same:') and row['closest'] > low:
@@ -120,7 +121,7 @@ def test_undecodable_current_photo_raises():
 def test_compare_is_fast(corpus):
     pair = next(p for p in corpus[1] if p.same and p.variant == '360-bicubic-q75')
     start = time.perf_counter()
-    for _ in range(20):
+    for _repeat in range(20):
         _compare.photo_distance(pair.desired, pair.current)
     per_call = (time.perf_counter() - start) / 20
     # A few ms on a quiet machine; generous bound for loaded CI machines.
