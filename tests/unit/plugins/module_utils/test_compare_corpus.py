@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Change detection against the generated corpus (tests/unit/corpus).
 
-The corpus is built once per session (~5,500 pairs). Run
-tools/measure_corpus.py to print the full margins table.
+The full corpus (~5,500 pairs) is built by one test; the API tests use a few
+pairs. Run tools/measure_corpus.py to print the full margins table.
 """
 
 from __future__ import annotations
@@ -30,79 +30,88 @@ EXPECTED_CATEGORIES = {
 }
 
 
-@pytest.fixture(scope='session')
-def corpus():
-    return photo_corpus.build_corpus()
-
-
-@pytest.fixture(scope='session')
-def scored(corpus):
-    return margins.score_pairs(corpus[1])
-
-
-def test_corpus_is_large_and_complete(corpus):
-    bases, pairs = corpus
-    assert len(bases) >= 30
-    assert sum(1 for b in bases if b.kind == 'synthetic') >= 20
-    assert EXPECTED_CATEGORIES <= {p.category for p in pairs}
-    assert sum(1 for p in pairs if p.same) >= 500
-    assert sum(1 for p in pairs if p.rendition == '240') >= 1000
-
-
-@pytest.mark.parametrize('rendition', ['full', '240'])
-def test_no_wrong_decisions(scored, rendition):
+def _wrong_decisions(scored, rendition):
     wrong = [s for s in scored if s.pair.rendition == rendition and s.wrong]
-    detail = '\n'.join('%s %s %s: distance %.3f %r' % (s.pair.base, s.pair.category, s.pair.variant, s.distance, s.components)
-                       for s in wrong[:30])
-    assert not wrong, '%d wrong decisions (threshold %.3f):\n%s\n\n%s' % (
-        len(wrong), _compare.THRESHOLD, detail, margins.format_table(scored, rendition))
+    return ['%s %s %s (%s): distance %.3f %r' % (s.pair.base, s.pair.category, s.pair.variant, rendition, s.distance, s.components)
+            for s in wrong]
 
 
-@pytest.mark.parametrize('rendition', ['full', '240'])
-def test_margins_per_category(scored, rendition):
-    table = margins.format_table(scored, rendition)
-    print('\n' + table)
+def _thin_margins(scored, rendition):
     low = _compare.THRESHOLD / MIN_SAFETY_FACTOR[rendition]
     high = _compare.THRESHOLD * MIN_SAFETY_FACTOR[rendition]
     thin = []
     for category, row in margins.summarise(scored, rendition).items():
         if category.startswith('same:') and row['closest'] > low:
-            thin.append('%s: closest same %.3f > %.3f' % (category, row['closest'], low))
+            thin.append('%s (%s): closest same %.3f > %.3f' % (category, rendition, row['closest'], low))
         if category.startswith('changed:') and row['closest'] < high:
-            thin.append('%s: closest changed %.3f < %.3f' % (category, row['closest'], high))
-    assert not thin, 'safety margin eaten:\n%s\n\n%s' % ('\n'.join(thin), table)
+            thin.append('%s (%s): closest changed %.3f < %.3f' % (category, rendition, row['closest'], high))
+    return thin
 
 
-def test_threshold_sits_in_the_middle_of_the_gap(scored):
-    """THRESHOLD is within 25 % of the geometric mean of the full-photo gap."""
+def test_corpus_decisions_and_margins():
+    """The whole corpus in one test, so that under pytest-xdist only one worker builds it (~20 s)."""
+    bases, pairs = photo_corpus.build_corpus()
+    assert sum(1 for b in bases if b.kind == 'synthetic') >= 20
+    assert EXPECTED_CATEGORIES <= {p.category for p in pairs}
+    if photo_corpus.skimage_data_dir() is not None:
+        # Real photographs come from scikit-image's sample data (test-only dependency).
+        assert sum(1 for b in bases if b.kind == 'real') >= 15 and len(bases) >= 30
+        assert sum(1 for p in pairs if p.same) >= 500
+
+    scored = margins.score_pairs(pairs)
+    tables = '\n\n'.join(margins.format_table(scored, rendition) for rendition in ('full', '240'))
+    print('\n' + tables)
+
+    # 1. Zero wrong decisions, against the full photo and against the 240 rendition.
+    wrong = _wrong_decisions(scored, 'full') + _wrong_decisions(scored, '240')
+    assert not wrong, '%d wrong decisions (threshold %.3f):\n%s\n\n%s' % (
+        len(wrong), _compare.THRESHOLD, '\n'.join(wrong[:30]), tables)
+
+    # 2. No category creeps up to the threshold.
+    thin = _thin_margins(scored, 'full') + _thin_margins(scored, '240')
+    assert not thin, 'safety margin eaten:\n%s\n\n%s' % ('\n'.join(thin), tables)
+
+    # 3. THRESHOLD sits within 25 % of the geometric middle of the full-photo gap.
     o = margins.overall(scored, 'full')
     middle = (o['max_same'] * o['min_changed']) ** 0.5
     assert 0.8 < _compare.THRESHOLD / middle < 1.25, o
 
 
-def test_signature_path_matches_public_api(corpus):
-    _bases, pairs = corpus
-    for pair in pairs[::500]:
+@pytest.fixture(scope='module')
+def sample():
+    """A few pairs from two synthetic bases: cheap, for the API tests below."""
+    bases = photo_corpus.synthetic_bases(count=2)
+    pairs = []
+    for i, base in enumerate(bases):
+        desired = photo_corpus.normalised(base.source)
+        pairs.extend(photo_corpus.same_pairs(base, desired))
+        pairs.extend(photo_corpus.changed_pairs(base, desired, seed=i))
+    return bases, pairs
+
+
+def test_signature_path_matches_public_api(sample):
+    _bases, pairs = sample
+    for pair in pairs[::7]:
         direct = _compare.photo_distance(pair.desired, pair.current)
         via = _compare.distance_from_components(_compare.components(_compare.signature(pair.desired), _compare.signature(pair.current)))
         assert direct == pytest.approx(via)
         assert _compare.is_same_photo(direct) == pair.same
 
 
-def test_accepts_pil_images(corpus):
-    pair = next(p for p in corpus[1] if p.same)
+def test_accepts_pil_images(sample):
+    pair = next(p for p in sample[1] if p.same)
     img_a = Image.open(io.BytesIO(pair.desired))
     img_b = Image.open(io.BytesIO(pair.current)).convert('RGB')
     assert _compare.photo_distance(img_a, img_b) == pytest.approx(_compare.photo_distance(pair.desired, pair.current))
 
 
-def test_identical_photo_has_zero_distance(corpus):
-    desired = corpus[1][0].desired
+def test_identical_photo_has_zero_distance(sample):
+    desired = sample[1][0].desired
     assert _compare.photo_distance(desired, desired) == 0.0
 
 
-def test_non_square_current_photo_is_changed(corpus):
-    base = corpus[0][0]
+def test_non_square_current_photo_is_changed(sample):
+    base = sample[0][0]
     desired = photo_corpus.normalised(base.source)
     wide = base.source.resize((base.source.width, base.source.height // 2))
     distance = _compare.photo_distance(desired, photo_corpus.encode_jpeg(wide, 80))
@@ -118,8 +127,8 @@ def test_undecodable_current_photo_raises():
         _compare.photo_distance(desired, 42)
 
 
-def test_compare_is_fast(corpus):
-    pair = next(p for p in corpus[1] if p.same and p.variant == '360-bicubic-q75')
+def test_compare_is_fast(sample):
+    pair = next(p for p in sample[1] if p.same and p.variant == '360-bicubic-q75')
     start = time.perf_counter()
     for _repeat in range(20):
         _compare.photo_distance(pair.desired, pair.current)
