@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import struct
 import traceback
 import warnings
 
@@ -215,9 +216,10 @@ def _open_checked(data, fmt, max_pixels):
         warnings.simplefilter('error', Image.DecompressionBombWarning)
         try:
             img = Image.open(io.BytesIO(data), formats=[fmt])
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageError('image is too large to decode safely (%s); the limit is %d megapixels'
-                             % (exc, max_pixels // 1000000)) from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise ImageError('image is %s, far larger than the %d megapixel limit (refused without decoding: '
+                             'possible decompression bomb); scale it down first'
+                             % (_declared_dimensions(data, fmt), max_pixels // 1000000)) from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError('truncated or corrupt %s image: %s' % (_display_format(fmt), exc)) from None
     width, height = img.size
@@ -228,6 +230,19 @@ def _open_checked(data, fmt, max_pixels):
                          % (width, height, width * height / 1e6, max_pixels // 1000000))
     # Animated GIF/WebP and multi-page TIFF: Pillow opens on frame 0, which is what we use.
     return img
+
+
+def _declared_dimensions(data, fmt):
+    """'WxH' from the file header for the formats where that is trivial; Pillow refused before telling us."""
+    size = None
+    if fmt == 'PNG' and len(data) >= 24:
+        size = struct.unpack('>II', data[16:24])
+    elif fmt == 'GIF' and len(data) >= 10:
+        size = struct.unpack('<HH', data[6:10])
+    elif fmt == 'BMP' and len(data) >= 26:
+        width, height = struct.unpack('<ii', data[18:26])
+        size = (width, abs(height))
+    return '%dx%d' % size if size else 'of unknown dimensions'
 
 
 def _upright(img):
