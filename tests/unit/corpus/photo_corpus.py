@@ -374,6 +374,13 @@ def same_pairs(base, desired):
     if side < 648:
         up = service(desired, 648, 80, 2, 'bicubic', decoded=decoded)
         pairs.append(Pair(base.name, 'same:upscaled', 'upscaled-648-q80', desired, up, True))
+    # The service hands back a lossless PNG (or someone stored one): the format must not matter.
+    pairs.append(Pair(base.name, 'same:png-current', 'png', desired, encode_png(decoded), True))
+    # The same source uploaded by another tool (e.g. the portal): the service makes its JPEG from the
+    # source itself (bicubic, q80 4:2:0), never from our normalised JPEG.
+    portal_size = min(side, 648)
+    portal = base.source.resize((portal_size, portal_size), Image.Resampling.BICUBIC)
+    pairs.append(Pair(base.name, 'same:png-to-jpeg-elsewhere', 'source-bicubic-q80', desired, encode_jpeg(portal, 80), True))
     # The source was re-saved by the user (PNG vs JPEG q92) -> different desired bytes, same photo.
     resaved = Image.open(io.BytesIO(encode_jpeg(base.source, 92, 0))).convert('RGB')
     other_desired = normalised(resaved)

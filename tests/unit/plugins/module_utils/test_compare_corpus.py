@@ -23,7 +23,8 @@ from ansible_collections.m365.photos.tests.unit.corpus import margins, photo_cor
 # The 240 rendition is coarser, so its measured gap is smaller (see docs/change-detection.md).
 MIN_SAFETY_FACTOR = {'full': 1.3, '240': 1.08}
 EXPECTED_CATEGORIES = {
-    'same:reencode', 'same:downscale', 'same:generations', 'same:resaved-source',
+    'same:reencode', 'same:downscale', 'same:generations', 'same:resaved-source', 'same:png-current',
+    'same:png-to-jpeg-elsewhere',
     'changed:other-photo', 'changed:mirror', 'changed:brighter10', 'changed:darker10', 'changed:greyscale',
     'changed:crop-shift-2pct', 'changed:patch-high-contrast', 'changed:patch-subtle', 'changed:patch-glasses',
     'changed:viewpoint',
