@@ -12,7 +12,7 @@ after its turn except its small result record."""
 from __future__ import annotations
 
 import threading
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ansible_collections.m365.photos.plugins.module_utils._compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
@@ -84,17 +84,15 @@ class BulkRun:
         try:
             with ThreadPoolExecutor(max_workers=self.workers) as threads:
                 calls = [threads.submit(self._reconcile_one, index, entry) for index, entry in ready]
-                remaining = set(jobs)
-                while remaining:
-                    done, remaining = wait(remaining, return_when=FIRST_COMPLETED)
-                    for job in done:
-                        key = jobs[job]
-                        key, error = job.result()
-                        for index, entry in pending_sources[key]:
-                            if error:
-                                results[index] = result_record(entry, 'failed', msg='%s: %s' % (entry.src, error))
-                            else:
-                                calls.append(threads.submit(self._reconcile_one, index, entry))
+                # as_completed, not a wait() loop: wait() re-registers on every pending job each time,
+                # which is quadratic in the inventory size.
+                for job in as_completed(jobs):
+                    key, error = job.result()
+                    for index, entry in pending_sources[key]:
+                        if error:
+                            results[index] = result_record(entry, 'failed', msg='%s: %s' % (entry.src, error))
+                        else:
+                            calls.append(threads.submit(self._reconcile_one, index, entry))
                 for call in calls:
                     index, record = call.result()
                     results[index] = record

@@ -82,6 +82,15 @@ def _as_image(photo):
     raise TypeError('expected image bytes or a PIL image, got %s' % type(photo).__name__)
 
 
+def reduce_for_compare(photo):
+    """The COMPARE_SIZE image a photo is compared at. Comparing it gives exactly the distance of
+    the photo itself, so callers may keep it instead of the photo (the bulk module caches it for
+    every declared photo and skips a full decode per user)."""
+    if not HAS_PIL:
+        raise ImageError('the Python library Pillow is required to compare photos (pip install Pillow)')
+    return _as_image(photo).resize((COMPARE_SIZE, COMPARE_SIZE), Image.Resampling.BOX)
+
+
 def signature(photo):
     """Reduce a photo (bytes or PIL image) to the small summary that distances are computed from."""
     if not HAS_PIL:

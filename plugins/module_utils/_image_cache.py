@@ -9,24 +9,32 @@ Cache misses are processed in worker processes to use every core."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import multiprocessing
 import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 
+from ansible_collections.m365.photos.plugins.module_utils._compare import reduce_for_compare
 from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image
 
+try:
+    from PIL import Image
+except ImportError:
+    Image = None
+
 # Bump when the normalisation output changes, so old cache entries are not reused.
-PIPELINE_VERSION = '1'
+PIPELINE_VERSION = '2'
 DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'image_cache')
 
 
 class CachedImage:
     """The parts of a NormalisedImage the reconciliation uses; bytes read lazily from disk."""
 
-    def __init__(self, path, sha256, width, height, size, warnings):
+    def __init__(self, path, sha256, width, height, size, warnings, compare_path=None):
         self.path = path
+        self.compare_path = compare_path
         self.sha256 = sha256
         self.width = width
         self.height = height
@@ -37,6 +45,13 @@ class CachedImage:
     def data(self):
         with open(self.path, 'rb') as handle:
             return handle.read()
+
+    def compare_reference(self):
+        """The reduced image the comparison works on (see _compare.reduce_for_compare)."""
+        if self.compare_path and os.path.exists(self.compare_path):
+            with Image.open(self.compare_path) as image:
+                return image.convert('RGB')
+        return self.data
 
 
 def file_sha256(path):
@@ -67,10 +82,10 @@ class ImageCache:
 
     def _paths(self, key):
         base = os.path.join(self.directory, key[:2], key)
-        return base + '.jpg', base + '.json'
+        return base + '.jpg', base + '.json', base + '.compare.png'
 
     def get(self, key):
-        image_path, meta_path = self._paths(key)
+        image_path, meta_path, compare_path = self._paths(key)
         try:
             with open(meta_path, 'r', encoding='utf-8') as handle:
                 meta = json.load(handle)
@@ -78,13 +93,14 @@ class ImageCache:
             return None
         if not os.path.exists(image_path):
             return None
-        return CachedImage(image_path, meta['sha256'], meta['width'], meta['height'], meta['bytes'], meta.get('warnings', []))
+        return CachedImage(image_path, meta['sha256'], meta['width'], meta['height'], meta['bytes'], meta.get('warnings', []),
+                           compare_path=compare_path)
 
 
 def normalise_into_cache(directory, settings, key, src):
     """Worker: normalise ``src`` and store it under ``key``. Returns (key, error message or None)."""
     cache = ImageCache(directory, settings)
-    image_path, meta_path = cache._paths(key)
+    image_path, meta_path, compare_path = cache._paths(key)
     try:
         with open(src, 'rb') as handle:
             data = handle.read()
@@ -95,6 +111,9 @@ def normalise_into_cache(directory, settings, key, src):
         return key, 'cannot read source file %s: %s' % (src, exc.strerror)
     os.makedirs(os.path.dirname(image_path), exist_ok=True)
     _write_atomic(image_path, image.data)
+    buffer = io.BytesIO()
+    reduce_for_compare(image.data).save(buffer, format='PNG')  # lossless: distances stay exact
+    _write_atomic(compare_path, buffer.getvalue())
     meta = {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': len(image.data),
             'warnings': list(image.warnings)}
     _write_atomic(meta_path, json.dumps(meta).encode('utf-8'))

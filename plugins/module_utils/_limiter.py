@@ -51,7 +51,9 @@ class AdaptiveLimiter:
                 if self._successes >= self.probe_after * int(self.limit) and self.limit < self.maximum:
                     self.limit = min(float(self.maximum), int(self.limit) + 1.0)
                     self._successes = 0
-            self._cond.notify_all()
+            # Wake one waiter per freed slot (all of them when the limit grew); waking every
+            # worker on each response only makes them fight for the lock.
+            self._cond.notify(max(1, int(self.limit) - self.in_flight))
 
 
 class _Slot:

@@ -113,7 +113,8 @@ def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, 
         outcome.before = describe_photo(None, meta.width, meta.height, None, meta.etag)
 
     if desired is not None:
-        outcome.distance = round(photo_distance(desired.data, content.data), 6)
+        reference = desired.compare_reference() if hasattr(desired, 'compare_reference') else desired.data
+        outcome.distance = round(photo_distance(reference, content.data), 6)
         if is_same_photo(outcome.distance) and not force:
             outcome.before = outcome.after
             return outcome
