@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from ansible_collections.m365.photos.plugins.module_utils._compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
-    ImageCache, cache_key, file_sha256, normalise_into_cache, process_pool,
+    ImageCache, cache_key, distance_to_cached, file_sha256, normalise_into_cache, process_pool,
 )
 from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
 
@@ -61,6 +61,7 @@ class BulkRun:
         self.processes = processes
         self.lock = threading.Lock()
         self.diffs = []
+        self.pool = None
 
     def run(self, entries):
         """Results in the order of ``entries``."""
@@ -75,10 +76,16 @@ class BulkRun:
             else:
                 self._prepare_source(index, entry, results, pending_sources, ready)
 
-        # Fork the processing workers before any thread exists (fork and threads do not mix).
-        pool = process_pool(self.processes) if pending_sources else None
+        # Worker processes normalise new sources and compare photos, so the CPU work uses every
+        # core and leaves this process's GIL to the HTTP threads. They are forked before any
+        # thread exists (fork and threads do not mix): one job each starts them all now.
+        present = bool(pending_sources) or any(entry.state == 'present' for dummy, entry in ready)
+        pool = process_pool(self.processes) if present else None
+        self.pool = pool
         jobs = {}
         if pool:
+            for started in [pool.submit(int, 0) for dummy in range(self.processes)]:
+                started.result()
             for key, waiting in pending_sources.items():
                 jobs[pool.submit(normalise_into_cache, self.cache.directory, self.settings, key, waiting[0][1].src)] = key
         try:
@@ -101,6 +108,9 @@ class BulkRun:
                 pool.shutdown(wait=True)
         return results
 
+    def _remote_distance(self, desired, current):
+        return self.pool.submit(distance_to_cached, desired.compare_path, current).result()
+
     def _prepare_source(self, index, entry, results, pending, ready):
         try:
             entry.source_key = cache_key(file_sha256(entry.src), self.settings)
@@ -122,7 +132,8 @@ class BulkRun:
         try:
             outcome = reconcile(self.graph, entry.user, desired, force=self.force, backup=self.backup, backup_dir=self.backup_dir,
                                 check_mode=self.check_mode, known_etag=known, read_etag_after_write=self.state is not None,
-                                keep_previous=self.thumbs is not None, metadata_first=self.state is not None)
+                                keep_previous=self.thumbs is not None, metadata_first=self.state is not None,
+                                distance=self._remote_distance if self.pool else None)
         except GraphError as exc:
             if self.state:
                 self.state.forget(entry.user)

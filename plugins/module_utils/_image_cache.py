@@ -16,7 +16,7 @@ import os
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 
-from ansible_collections.m365.photos.plugins.module_utils._compare import reduce_for_compare
+from ansible_collections.m365.photos.plugins.module_utils._compare import photo_distance, reduce_for_compare
 from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image
 
 try:
@@ -118,6 +118,13 @@ def normalise_into_cache(directory, settings, key, src):
             'warnings': list(image.warnings)}
     _write_atomic(meta_path, json.dumps(meta).encode('utf-8'))
     return key, None
+
+
+def distance_to_cached(compare_path, current):
+    """Worker: distance between a cached comparison image and the current photo's bytes."""
+    with Image.open(compare_path) as image:
+        reference = image.convert('RGB')
+    return photo_distance(reference, current)
 
 
 def process_pool(workers):

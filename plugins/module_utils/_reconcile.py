@@ -20,6 +20,7 @@ except ImportError:
 from ansible_collections.m365.photos.plugins.module_utils import _photos
 from ansible_collections.m365.photos.plugins.module_utils._backup import save_backup
 from ansible_collections.m365.photos.plugins.module_utils._compare import is_same_photo, photo_distance
+from ansible_collections.m365.photos.plugins.module_utils._image import ImageError
 
 
 class Outcome:
@@ -69,13 +70,14 @@ def photo_facts(image):
 
 
 def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, check_mode=False, known_etag=None,
-              read_etag_after_write=False, keep_previous=False, metadata_first=True):
+              read_etag_after_write=False, keep_previous=False, metadata_first=True, distance=None):
     """Bring ``user``'s photo to ``desired`` (a NormalisedImage) or remove it (``desired`` None).
 
     ``metadata_first``: read the photo's metadata (``@odata.mediaEtag``, dimensions) before the
     content. Without it a present photo is judged from one content read alone, the cheapest
     check when nothing is recorded about the user.
     ``backup``: True, False, or ``'removals'`` to save the current photo only before removing it.
+    ``distance``: optional function (desired, current bytes) -> distance, to compute it elsewhere.
     ``known_etag``: the ETag recorded when this same desired photo was last confirmed; if the
     service still reports it, nothing changed on either side and no download is needed."""
     outcome = Outcome(user)
@@ -113,9 +115,11 @@ def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, 
         outcome.before = describe_photo(None, meta.width, meta.height, None, meta.etag)
 
     if desired is not None:
-        reference = desired.compare_reference() if hasattr(desired, 'compare_reference') else desired.data
-        outcome.distance = round(photo_distance(reference, content.data), 6)
-        if is_same_photo(outcome.distance) and not force:
+        try:
+            outcome.distance = round(_distance(desired, content.data, distance), 6)
+        except ImageError:
+            outcome.distance = None  # the stored photo does not decode: replacing it is the fix
+        if outcome.distance is not None and is_same_photo(outcome.distance) and not force:
             outcome.before = outcome.after
             return outcome
 
@@ -130,6 +134,13 @@ def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, 
             _photos.remove(graph, user)
         return outcome
     return _write(graph, outcome, desired, check_mode, read_etag_after_write)
+
+
+def _distance(desired, current, distance):
+    if distance is not None:
+        return distance(desired, current)
+    reference = desired.compare_reference() if hasattr(desired, 'compare_reference') else desired.data
+    return photo_distance(reference, current)
 
 
 def _absent_now(graph, outcome, desired, check_mode, read_etag_after_write):

@@ -195,8 +195,8 @@ distance:
   type: float
   sample: 0.0123
 backup_file:
-  description: File the previous photo was saved to, when O(backup=true) and it was replaced or removed.
-  returned: when a backup was written
+  description: File the previous photo was saved to, when O(backup=true) and it was replaced or removed; null otherwise.
+  returned: always
   type: str
   sample: /home/ansible/.ansible/m365_photos/backups/alice@contoso.com_20261125T120000Z_1a2b3c4d.jpg
 '''
@@ -219,7 +219,7 @@ def main():
     module = GraphModule(argument_spec, supports_check_mode=True, required_if=[('state', 'present', ['src'])])
     params = module.params
     user = params['user']
-    result = dict(changed=False, user=user, action='unchanged', photo=None, previous=None, distance=None)
+    result = dict(changed=False, user=user, action='unchanged', photo=None, previous=None, distance=None, backup_file=None)
 
     desired = None
     if params['state'] == 'present':
@@ -244,8 +244,7 @@ def main():
     module.warn_retries()
     result.update(changed=outcome.changed, action=outcome.action, photo=outcome.photo, previous=outcome.previous,
                   distance=outcome.distance)
-    if outcome.backup_file:
-        result['backup_file'] = outcome.backup_file
+    result['backup_file'] = outcome.backup_file
     if module._diff:
         result['diff'] = outcome.diff()
     module.exit_json(**result)

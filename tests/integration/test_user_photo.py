@@ -134,7 +134,7 @@ def _set(user, name):
     ('truncated.jpg', lambda: images.jpeg('t')[:4000], 'truncated'),
     ('text.jpg', lambda: b'hello, this is not a photo\n' * 20, 'not an image'),
     ('logo.svg', lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>', 'SVG'),
-    ('bomb.png', images.png_bomb, 'pixels'),
+    ('bomb.png', images.png_bomb, 'decompression bomb'),
 ])
 def test_bad_inputs_fail_clearly_without_writing(tenant, playbook, name, data, expected):
     run = playbook(_set('bob@contoso.example', name), tenant, save=['photo'], files={'files/' + name: data()})
