@@ -131,7 +131,7 @@ class Bench:
 
 def task_seconds(junit_dir):
     """Duration of the playbook's one task, from the junit callback's report."""
-    import xml.etree.ElementTree as ElementTree
+    from xml.etree import ElementTree
     total = 0.0
     for name in os.listdir(junit_dir):
         for case in ElementTree.parse(os.path.join(junit_dir, name)).iter('testcase'):

@@ -137,7 +137,9 @@ notes:
   - In diff mode the diff lists, per changed user, the photo before and after (SHA-256, dimensions, bytes, ETag).
 seealso:
   - module: m365.photos.user_photo
-  - role: m365.photos.photo_sync
+  - name: Role m365.photos.photo_sync
+    description: Runs this module over a validated inventory in chunks and writes combined reports.
+    link: https://github.com/m365-photos/m365.photos/tree/main/roles/photo_sync
 author:
   - m365.photos contributors (@m365-photos)
 '''

@@ -87,7 +87,7 @@ def test_batch_items_are_throttled_individually(make_tenant):
     tenant, client = make_tenant(latency_ms=150, concurrency_cap=2, retry_after=0.2)
     token = client.token()
     blockers = [threading.Thread(target=client.get, args=('/v1.0/users/alice@contoso.example',), kwargs={'token': token})
-                for _ in range(2)]
+                for dummy in range(2)]
     for thread in blockers:
         thread.start()
     response = _batch(client, [{'id': str(i), 'method': 'GET', 'url': '/users/alice@contoso.example'} for i in range(4)],

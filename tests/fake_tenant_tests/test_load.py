@@ -67,10 +67,10 @@ def test_runtime_config_changes(make_tenant):
 
 def test_503_faults_reproducible(make_tenant):
     outcomes = []
-    for _ in range(2):
+    for dummy_attempt in range(2):
         tenant, client = make_tenant(fault_503_rate=0.5, fault_seed=42)
         token = client.token()
-        run = [client.get('/v1.0/users/alice@contoso.example', token=token) for _ in range(20)]
+        run = [client.get('/v1.0/users/alice@contoso.example', token=token) for dummy in range(20)]
         outcomes.append([r.status_code for r in run])
         failures = [r for r in run if r.status_code == 503]
         assert 0 < len(failures) < 20

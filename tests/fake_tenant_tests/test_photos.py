@@ -59,7 +59,7 @@ def test_png_alpha_is_flattened_onto_white(client):
 def test_new_etag_on_every_put_even_identical_bytes(client):
     upload = make_image((700, 700))
     seen_etags, seen_media = set(), set()
-    for _ in range(3):
+    for dummy_attempt in range(3):
         assert client.put_photo('carol@contoso.example', upload).status_code == 200
         seen_etags.add(client.get('/v1.0/users/carol@contoso.example/photo/$value').headers['ETag'])
         seen_media.add(client.get('/v1.0/users/carol@contoso.example/photo').json()['@odata.mediaEtag'])
