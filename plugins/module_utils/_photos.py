@@ -24,9 +24,10 @@ class PhotoMetadata:
 
     @classmethod
     def from_graph(cls, payload):
-        """None when the payload describes the legacy 'no photo' placeholder."""
-        etag = payload.get('@odata.mediaEtag')
-        if not etag or payload.get('id') == '1x1' or (payload.get('width'), payload.get('height')) == (1, 1):
+        """None when the payload describes the legacy 'no photo' placeholder (a 1x1 image).
+        A missing mediaEtag alone does not mean "no photo": treating it so would re-upload forever."""
+        etag = payload.get('@odata.mediaEtag') or None
+        if payload.get('id') == '1x1' or (payload.get('width'), payload.get('height')) == (1, 1):
             return None
         return cls(etag, payload.get('width'), payload.get('height'), payload.get('@odata.mediaContentType') or 'image/jpeg')
 

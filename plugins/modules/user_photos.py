@@ -285,7 +285,14 @@ def purge_members(graph, group):
         if len(found) != 1:
             raise GraphError('purge_group %r matches %d groups; give its object id instead' % (group, len(found)))
         group_id = found[0]['id']
-    members = graph.iterate('/groups/%s/transitiveMembers' % group_id, params={'$select': USER_SELECT, '$top': '999'})
+    params = {'$select': USER_SELECT, '$top': '999'}
+    try:
+        members = list(graph.iterate('/groups/%s/transitiveMembers' % group_id, params=params))
+    except GraphError as exc:
+        if exc.status not in (400, 404, 405, 501):
+            raise
+        # Services without transitiveMembers (or a group that does not exist: this fails again).
+        members = list(graph.iterate('/groups/%s/members' % group_id, params=params))
     return [m for m in members if m.get('userPrincipalName') and m.get('@odata.type', '#microsoft.graph.user') == '#microsoft.graph.user']
 
 
