@@ -20,16 +20,24 @@ def resolve_src(action, src):
         return src
 
 
-class ActionModule(ActionBase):
+class PhotoAction(ActionBase):
+    """Runs the module of the same name after ``resolve_paths`` rewrote its arguments."""
+
     TRANSFERS_FILES = False
+
+    def resolve_paths(self, args):
+        if args.get('src'):
+            args['src'] = resolve_src(self, args['src'])
+        return args
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
         self._supports_async = True
         result = super().run(tmp, task_vars)
-        args = dict(self._task.args)
-        if args.get('src'):
-            args['src'] = resolve_src(self, args['src'])
-        result.update(self._execute_module(module_name=self._task.resolved_action or 'm365.photos.user_photo',
-                                           module_args=args, task_vars=task_vars))
+        args = self.resolve_paths(dict(self._task.args))
+        result.update(self._execute_module(module_name=self._task.resolved_action, module_args=args, task_vars=task_vars))
         return result
+
+
+class ActionModule(PhotoAction):
+    pass

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import time
+
+from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 
 DEFAULT_BACKUP_DIR = os.path.join('~', '.ansible', 'm365_photos', 'backups')
 EXTENSIONS = {'image/jpeg': '.jpg', 'image/pjpeg': '.jpg', 'image/png': '.png', 'image/gif': '.gif', 'image/bmp': '.bmp'}
@@ -27,14 +28,5 @@ def save_backup(backup_dir, user, content, now=None):
     stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))
     base = '%s_%s_%s' % (safe_name(user), stamp, content.sha256[:8])
     path = os.path.join(directory, base + EXTENSIONS.get(content.content_type, '.jpg'))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(content.data)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except OSError:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, content.data, mode=0o600)
     return path

@@ -13,10 +13,10 @@ import io
 import json
 import multiprocessing
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 
 from ansible_collections.m365.photos.plugins.module_utils._compare import photo_distance, reduce_for_compare
+from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image
 
 try:
@@ -67,13 +67,6 @@ def cache_key(source_sha256, settings):
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 
-def _write_atomic(path, data):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.tmp-')
-    with os.fdopen(fd, 'wb') as handle:
-        handle.write(data)
-    os.replace(tmp, path)
-
-
 class ImageCache:
     def __init__(self, directory, settings):
         self.directory = os.path.expanduser(directory or DEFAULT_CACHE_DIR)
@@ -110,13 +103,13 @@ def normalise_into_cache(directory, settings, key, src):
     except OSError as exc:
         return key, 'cannot read source file %s: %s' % (src, exc.strerror)
     os.makedirs(os.path.dirname(image_path), exist_ok=True)
-    _write_atomic(image_path, image.data)
+    write_atomic(image_path, image.data)
     buffer = io.BytesIO()
     reduce_for_compare(image.data).save(buffer, format='PNG')  # lossless: distances stay exact
-    _write_atomic(compare_path, buffer.getvalue())
+    write_atomic(compare_path, buffer.getvalue())
     meta = {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': len(image.data),
             'warnings': list(image.warnings)}
-    _write_atomic(meta_path, json.dumps(meta).encode('utf-8'))
+    write_atomic(meta_path, json.dumps(meta).encode('utf-8'))
     return key, None
 
 

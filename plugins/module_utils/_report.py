@@ -13,6 +13,8 @@ import os
 import shutil
 import tempfile
 
+from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
+
 try:
     from PIL import Image, ImageDraw
 except ImportError:
@@ -21,13 +23,6 @@ except ImportError:
 THUMB = 96
 LABEL_WIDTH = 360
 MAX_SHEET_ROWS = 1000  # a 96 px row per user: beyond this the PNG stops being viewable
-
-
-def _write_text(path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.tmp-')
-    with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 class ThumbnailStore:
@@ -125,8 +120,8 @@ def write_reports(report_dir, summary, results, check_mode, thumbs, extra=None):
     }
     document = {'check_mode': check_mode, 'summary': summary, 'results': results}
     document.update(extra or {})
-    _write_text(paths['report'], json.dumps(document, indent=1, sort_keys=True))
-    _write_text(paths['summary'], summary_markdown(summary, results, check_mode))
+    write_atomic(paths['report'], json.dumps(document, indent=1, sort_keys=True))
+    write_atomic(paths['summary'], summary_markdown(summary, results, check_mode))
     rows = [(i, r['user'], r['action']) for i, r in enumerate(results) if r['changed']]
     draw_contact_sheet(paths['contact_sheet'], rows, thumbs)
     return paths

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+
+from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 
 VERSION = 1
 
@@ -45,14 +46,5 @@ class StateFile:
         self.users.pop(user.lower(), None)
 
     def save(self):
-        directory = os.path.dirname(os.path.abspath(self.path))
-        os.makedirs(directory, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
-        try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-                json.dump({'version': VERSION, 'users': self.users}, handle, sort_keys=True, separators=(',', ':'))
-            os.replace(tmp, self.path)
-        except OSError:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
+        write_atomic(self.path, json.dumps({'version': VERSION, 'users': self.users}, sort_keys=True, separators=(',', ':')))

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
+
+from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 
 try:
     import msal
@@ -44,16 +45,7 @@ class PersistentTokenCache:
         if not cache.has_state_changed:
             return
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix='.tmp-', suffix='.json')
-        try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-                handle.write(cache.serialize())
-            os.replace(tmp, self.path)
-        except OSError:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_atomic(self.path, cache.serialize(), mode=0o600)
         cache.has_state_changed = False
 
     def drop(self):

@@ -1,0 +1,29 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""Writing files so that a reader (another module run, a killed run's successor) sees either the
+old content or the new one, never half a file."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+
+def write_atomic(path, data, mode=None):
+    """Write ``data`` (bytes or str) to ``path`` through a temporary file in the same directory.
+
+    ``mode`` (e.g. 0o600) is set before the content is written, so secrets are never readable
+    by others, not even briefly."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix='.tmp-')
+    try:
+        if mode is not None:
+            os.fchmod(fd, mode)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data.encode('utf-8') if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
