@@ -42,6 +42,15 @@ def ansible(tenant, *args):
     return completed.stdout
 
 
+def report(run):
+    return os.path.join(DEMO, 'reports', run)
+
+
+def show_summary(run):
+    with open(os.path.join(report(run), 'summary.md'), encoding='utf-8') as handle:
+        print(handle.read(), flush=True)
+
+
 def changed_count(output):
     for line in output.splitlines():
         if line.startswith('localhost') and 'changed=' in line:
@@ -56,8 +65,7 @@ def main():
         write_samples(photos_dir, USERS)
     inventory = os.path.join(DEMO, 'photos.yml')
     with open(inventory, 'w', encoding='utf-8') as handle:
-        json.dump({'photo_sync_src_dir': photos_dir, 'photo_sync_report_dir': os.path.join(DEMO, 'reports'),
-                   'photo_sync_state_file': os.path.join(DEMO, 'photo-state.json')}, handle, indent=2)
+        json.dump({'photo_sync_src_dir': photos_dir, 'photo_sync_state_file': os.path.join(DEMO, 'photo-state.json')}, handle, indent=2)
 
     banner('Starting the fake Microsoft 365 tenant (HTTPS Graph + Entra token endpoint)')
     tenant = FakeTenantProcess(os.path.join(DEMO, 'tenant'))
@@ -65,16 +73,18 @@ def main():
     try:
         print('Graph: %s  sign-in: %s  CA: %s' % (tenant.graph_url, tenant.authority_host, tenant.ca_file))
         banner('Run 1: ansible-playbook m365.photos.sync -e @photos.yml')
-        first = ansible(tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory)
+        first = ansible(tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run1'))
+        show_summary('run1')
         banner('Run 2: the same again; the tenant re-encoded every photo, yet nothing needs changing')
-        second = ansible(tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory)
+        second = ansible(tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run2'))
+        show_summary('run2')
         banner("m365.photos.user_photo_info for alice@contoso.example")
         ansible(tenant, 'ansible', 'localhost', '-c', 'local', '-i', 'localhost,', '-m', 'm365.photos.user_photo_info',
                 '-a', 'users=alice@contoso.example')
         banner('Summary')
         print('run 1 changed=%s, run 2 changed=%s (idempotent against a re-encoding service: %s)'
               % (changed_count(first), changed_count(second), 'yes' if changed_count(second) == 0 else 'NO'))
-        print('reports: %s (summary.md, report.json, contact sheets)' % os.path.join(DEMO, 'reports'))
+        print('reports: %s and %s (summary.md, report.json, chunks/*/contact-sheet.png)' % (report('run1'), report('run2')))
         print('tenant state: %s (delete .demo/ to start over)' % os.path.join(DEMO, 'tenant'))
         if changed_count(second) != 0:
             raise SystemExit(1)
