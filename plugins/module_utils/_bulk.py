@@ -119,7 +119,8 @@ class BulkRun:
                 'cannot read source file %s: %s' % (entry.src, exc.strerror)
             results[index] = result_record(entry, 'failed', msg=message)
             return
-        if self.cache.get(entry.source_key) is not None:
+        entry.desired = self.cache.get(entry.source_key)
+        if entry.desired is not None:
             ready.append((index, entry))
         else:
             pending.setdefault(entry.source_key, []).append((index, entry))
@@ -127,7 +128,8 @@ class BulkRun:
     def _reconcile_one(self, index, entry):
         desired = None
         if entry.state == 'present':
-            desired = self.cache.get(entry.source_key)
+            # Looked up once while preparing; sources normalised during the run are read now.
+            desired = entry.desired or self.cache.get(entry.source_key)
         known = self.state.known_etag(entry.user, entry.source_key) if self.state and desired else None
         try:
             outcome = reconcile(self.graph, entry.user, desired, force=self.force, backup=self.backup, backup_dir=self.backup_dir,

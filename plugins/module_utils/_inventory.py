@@ -22,7 +22,8 @@ class Entry:
         self.origin = origin
         self.error = error
         self.purged = purged
-        self.source_key = None  # set once the source is normalised (cache key)
+        self.source_key = None  # cache key of the normalised source
+        self.desired = None  # the cached normalised image, once known
 
     @property
     def key(self):
