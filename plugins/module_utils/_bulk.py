@@ -142,6 +142,12 @@ class BulkRun:
             return index, result_record(entry, 'failed', msg=str(exc))
         except OSError as exc:
             return index, result_record(entry, 'failed', msg='cannot write the backup to %s: %s' % (self.backup_dir, exc))
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            # Whatever goes wrong for one user (a malformed answer, a crashed worker process) must
+            # not stop the others: it becomes that user's failure.
+            if self.state:
+                self.state.forget(entry.user)
+            return index, result_record(entry, 'failed', msg='unexpected error: %s: %s' % (type(exc).__name__, exc))
         from_state = bool(known) and outcome.action == 'unchanged' and outcome.distance is None
         msg = explain(outcome, entry, from_state)
         if desired is not None and desired.warnings:

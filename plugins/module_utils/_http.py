@@ -153,6 +153,10 @@ def send_with_retries(http, method, url, policy, limiter=None, **kwargs):
                     slot.report(response.status_code)
             else:
                 response = http.request(method, url, **kwargs)
+        except requests.exceptions.SSLError as exc:
+            # Not transient: retrying a certificate that does not verify only delays the answer.
+            raise GraphError('TLS verification failed for %s: %s. Trust the service with ca_path (or fix the system CA '
+                             'store); validate_certs=false only for a test tenant you trust.' % (url, exc), method=method, url=url)
         except (requests.ConnectionError, requests.Timeout) as exc:
             if attempt >= policy.max_retries:
                 raise GraphError('connection failed after %d attempts: %s' % (attempt + 1, exc), method=method, url=url)

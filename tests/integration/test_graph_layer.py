@@ -174,3 +174,14 @@ def test_cached_token_does_not_hide_a_wrong_secret(tenant, playbook):
     run = playbook(INFO_TASK, tenant, extra_env={'AZURE_CLIENT_SECRET': 'rotated-away'})
     assert run.rc != 0 and 'invalid_client' in run.stdout
     assert 'rotated-away' not in run.stdout
+
+
+def test_untrusted_certificate_fails_fast_with_advice(tenant):
+    events = []
+    graph = connect(tenant, retries=events).client()
+    graph.credential.token()  # signed in with the right CA
+    graph.http.verify = '/etc/ssl/certs/ca-certificates.crt'  # now Graph's certificate is not trusted
+    with pytest.raises(GraphError) as error:
+        graph.get_json('/users/alice@contoso.example')
+    assert 'TLS verification failed' in str(error.value) and 'ca_path' in str(error.value)
+    assert not events, 'a certificate error must not be retried'
