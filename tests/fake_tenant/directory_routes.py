@@ -91,16 +91,20 @@ class DirectoryRoutes:
             with self.ctx.store.lock:
                 users = self._filtered_users(odata.parse_filter(raw_filter, USER_FILTER)) if raw_filter \
                     else list(self.ctx.store.users)
-            users = self._order(req, users)
-            count = self._count(req, users)
-            chunk, next_link = odata.page(users, req, top, self.ctx.graph_url + '/v1.0/users')
+            return self._collection_page(req, users, 'users', selected, USER_DEFAULT, top)
         except odata.QueryError as exc:
             return query_error(req, exc)
-        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'users', selected)}
+
+    def _collection_page(self, req, items, segment, selected, default, top):
+        """One page of a collection, ordered, counted and projected as Graph answers it."""
+        items = self._order(req, items)
+        count = self._count(req, items)
+        chunk, next_link = odata.page(items, req, top, self.ctx.graph_url + '/v1.0/' + segment)
+        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', segment, selected)}
         body.update(count)
         if next_link:
             body['@odata.nextLink'] = next_link
-        body['value'] = [odata.project(u, selected, USER_DEFAULT) for u in chunk]
+        body['value'] = [odata.project(item, selected, default) for item in chunk]
         return json_response(200, body)
 
     @staticmethod
@@ -136,17 +140,9 @@ class DirectoryRoutes:
             if raw_filter:
                 tree = odata.parse_filter(raw_filter, GROUP_FILTER)
                 groups = [g for g in groups if odata.matches(tree, g)]
-            groups = self._order(req, groups)
-            count = self._count(req, groups)
-            chunk, next_link = odata.page(groups, req, top, self.ctx.graph_url + '/v1.0/groups')
+            return self._collection_page(req, groups, 'groups', selected, GROUP_DEFAULT, top)
         except odata.QueryError as exc:
             return query_error(req, exc)
-        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'groups', selected)}
-        body.update(count)
-        if next_link:
-            body['@odata.nextLink'] = next_link
-        body['value'] = [odata.project(g, selected, GROUP_DEFAULT) for g in chunk]
-        return json_response(200, body)
 
     def get_group(self, req, claims, params):
         denied = self.require(req, claims, GROUP_READ)
