@@ -40,14 +40,6 @@ class GraphError(Exception):
     def is_no_photo(self):
         return self.status == 404 and (self.code in NO_PHOTO_CODES or 'ImageNotFound' in (self.message or ''))
 
-    @property
-    def is_user_not_found(self):
-        return self.status == 404 and self.code in USER_NOT_FOUND_CODES
-
-    @property
-    def is_mailbox_not_in_cloud(self):
-        return self.code in MAILBOX_CODES
-
     def __str__(self):
         parts = []
         if self.method and self.url:

@@ -9,7 +9,6 @@ more before the call fails."""
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import quote
 
 from ansible_collections.m365.photos.plugins.module_utils._auth import token_roles
@@ -37,8 +36,6 @@ class GraphClient:
         self.credential = credential
         self.policy = policy
         self.limiter = limiter
-        self._stats_lock = threading.Lock()
-        self.requests_sent = 0
 
     def roles(self):
         try:
@@ -55,8 +52,6 @@ class GraphClient:
             send_headers['Authorization'] = 'Bearer ' + self.credential.token()
             response = send_with_retries(self.http, method, url, self.policy, limiter=self.limiter, params=params,
                                          json=json, data=data, headers=send_headers, stream=stream)
-            with self._stats_lock:
-                self.requests_sent += 1
             if response.status_code == 401 and not renewed:
                 self.credential.invalidate()
                 continue

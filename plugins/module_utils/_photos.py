@@ -46,10 +46,6 @@ class PhotoContent:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def get_user(graph, user, select=('id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName')):
-    return graph.get_json(user_path(user), params={'$select': ','.join(select)}, user=user)
-
-
 def read_metadata(graph, user):
     """PhotoMetadata, or None when the user has no photo. Other failures raise GraphError."""
     try:
