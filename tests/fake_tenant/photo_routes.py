@@ -78,31 +78,32 @@ class PhotoRoutes:
                                     'Cache-Control': 'max-age=21600, private'})
 
     # ----- reads --------------------------------------------------------------------------
-    def get_photo(self, req, claims, params):
+    def _stored_photo(self, req, claims, params):
+        """(user, stored photo, None) for a readable user with a photo, else (None, None, error response)."""
         user, error = self._user(req, claims, params['user'], PHOTO_READ)
         if error is not None:
-            return error
+            return None, None, error
         record = self.ctx.store.get_photo(user['id'])
         if record is None:
-            return image_not_found(req)
+            return None, None, image_not_found(req)
+        return user, record, None
+
+    def get_photo(self, req, claims, params):
+        user, record, error = self._stored_photo(req, claims, params)
+        if error is not None:
+            return error
         return json_response(200, self._metadata(user, record))
 
     def get_photo_value(self, req, claims, params):
-        user, error = self._user(req, claims, params['user'], PHOTO_READ)
+        user, record, error = self._stored_photo(req, claims, params)
         if error is not None:
             return error
-        record = self.ctx.store.get_photo(user['id'])
-        if record is None:
-            return image_not_found(req)
         return self._bytes_response(record['data'], record['content_type'], record['etag'])
 
     def list_photos(self, req, claims, params):
-        user, error = self._user(req, claims, params['user'], PHOTO_READ)
+        user, record, error = self._stored_photo(req, claims, params)
         if error is not None:
             return error
-        record = self.ctx.store.get_photo(user['id'])
-        if record is None:
-            return image_not_found(req)
         values = []
         for size in imaging.available_sizes(record['width'], record['height']):
             item = self._metadata(user, record, size)
@@ -112,12 +113,11 @@ class PhotoRoutes:
                                    'value': values})
 
     def _sized(self, req, claims, params):
-        user, error = self._user(req, claims, params['user'], PHOTO_READ)
+        user, record, error = self._stored_photo(req, claims, params)
         if error is not None:
             return None, None, None, error
-        record = self.ctx.store.get_photo(user['id'])
         size = imaging.parse_size(params['size'])
-        if record is None or size is None or size not in imaging.available_sizes(record['width'], record['height']):
+        if size is None or size not in imaging.available_sizes(record['width'], record['height']):
             return None, None, None, image_not_found(req)
         return user, record, size, None
 
