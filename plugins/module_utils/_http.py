@@ -11,7 +11,6 @@ import ipaddress
 import os
 import random
 import time
-import traceback
 import uuid
 from urllib.parse import urlsplit
 
@@ -19,10 +18,8 @@ try:
     import requests
     from requests.adapters import HTTPAdapter
     from requests.utils import get_environ_proxies
-    HAS_REQUESTS = True
 except ImportError:
-    HAS_REQUESTS = False
-    REQUESTS_TRACEBACK = traceback.format_exc()
+    requests = None  # reported by _deps.require_libraries before any request is made
 
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError, parse_error_body
 

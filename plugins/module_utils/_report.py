@@ -89,12 +89,11 @@ def summary_markdown(summary, results, check_mode, max_rows=200):
         '',
         '| %s | users |' % verb,
         '|---|---:|',
-        '| to upload |' if check_mode else '| uploaded |',
+        '| %s | %d |' % ('to upload' if check_mode else 'uploaded', summary['uploaded']),
+        '| %s | %d |' % ('to remove' if check_mode else 'removed', summary['removed']),
+        '| unchanged | %d |' % summary['unchanged'],
+        '| failed | %d |' % summary['failed'],
     ]
-    lines[-1] += ' %d |' % summary['uploaded']
-    lines += ['| %s | %d |' % ('to remove' if check_mode else 'removed', summary['removed']),
-              '| unchanged | %d |' % summary['unchanged'],
-              '| failed | %d |' % summary['failed']]
     if summary.get('skipped'):
         lines.append('| skipped | %d |' % summary['skipped'])
     lines += ['| **total** | **%d** |' % summary['total'], '']

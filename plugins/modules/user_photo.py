@@ -203,6 +203,7 @@ backup_file:
 
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
+from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
 from ansible_collections.m365.photos.plugins.module_utils._source import SourceError, load_desired_photo, normalise_argument_spec
 
 
@@ -231,7 +232,6 @@ def main():
             module.warn('%s (%s): %s' % (user, params['src'], warning))
 
     graph = module.graph()
-    from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
     try:
         outcome = reconcile(graph, user, desired, force=params['force'], backup=params['backup'], backup_dir=params['backup_dir'],
                             check_mode=module.check_mode)
