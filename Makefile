@@ -17,7 +17,7 @@ export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: all setup test unit fake-tenant-test integration sanity lint changelog-lint demo bench clean
+.PHONY: all setup test style unit fake-tenant-test integration sanity lint changelog-lint demo bench clean
 
 all: test
 
@@ -33,8 +33,13 @@ $(COLLECTION_LINK):
 
 setup: $(VENV)/.installed $(COLLECTION_LINK)
 
-test: setup unit fake-tenant-test integration sanity lint changelog-lint
+test: setup style unit fake-tenant-test integration sanity lint changelog-lint
 	@echo "make test: all suites passed"
+
+# Lint and formatting of every Python file (plugins, tests, tools); settings in pyproject.toml.
+style: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: setup
 	PYTHONPATH=$(COLLECTIONS):tests $(BIN)/python -m pytest -n $(PYTEST_JOBS) tests/unit -q

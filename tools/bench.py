@@ -30,10 +30,12 @@ TOKEN_ROUTES = ('POST /{tenant}/oauth2/v2.0/token', 'GET /{tenant}/v2.0/.well-kn
 
 # Runs the command given after it and prints the peak RSS (KiB) of its process tree's largest
 # member: the module process is a grandchild, waited for by ansible-playbook.
-RSS_WRAPPER = ('import resource, subprocess, sys\n'
-               'rc = subprocess.call(sys.argv[1:])\n'
-               'print("PEAK_RSS_KB=%d" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n'
-               'sys.exit(rc)\n')
+RSS_WRAPPER = (
+    'import resource, subprocess, sys\n'
+    'rc = subprocess.call(sys.argv[1:])\n'
+    'print("PEAK_RSS_KB=%d" % resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n'
+    'sys.exit(rc)\n'
+)
 
 
 def upn(number):
@@ -44,6 +46,7 @@ def _make_photo(number):
     """A distinct 720x720 photo per user: one of 20 portraits with a per-user mark."""
     from PIL import ImageDraw
     from sample_photos import portrait
+
     path = os.path.join(BENCH, 'photos', upn(number) + '.jpg')
     if os.path.exists(path):
         return
@@ -106,16 +109,35 @@ class Bench:
         requests.post(self.tenant.graph_url + '/_fake/reset-stats', verify=self.tenant.ca_file, timeout=30)
 
     def run(self, playbook, **extra_vars):
-        env = dict(os.environ, HOME=self.home, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
-                   ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='0',
-                   ANSIBLE_INVENTORY_UNPARSED_WARNING='0', AZURE_TENANT_ID=self.tenant.tenant_id,
-                   M365_GRAPH_URL=self.tenant.graph_url, AZURE_AUTHORITY_HOST=self.tenant.authority_host,
-                   M365_CA_PATH=self.tenant.ca_file, **APP)
+        env = dict(
+            os.environ,
+            HOME=self.home,
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
+            ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+            ANSIBLE_LOCALHOST_WARNING='0',
+            ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+            AZURE_TENANT_ID=self.tenant.tenant_id,
+            M365_GRAPH_URL=self.tenant.graph_url,
+            AZURE_AUTHORITY_HOST=self.tenant.authority_host,
+            M365_CA_PATH=self.tenant.ca_file,
+            **APP,
+        )
         junit_dir = os.path.join(BENCH, 'junit')
         shutil.rmtree(junit_dir, ignore_errors=True)
         env.update(ANSIBLE_CALLBACKS_ENABLED='ansible.builtin.junit', JUNIT_OUTPUT_DIR=junit_dir)
-        command = [sys.executable, '-c', RSS_WRAPPER, os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
-                   '-i', 'localhost,', '-c', 'local', os.path.join(BENCH, playbook), '-e', json.dumps(extra_vars)]
+        command = [
+            sys.executable,
+            '-c',
+            RSS_WRAPPER,
+            os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'),
+            '-i',
+            'localhost,',
+            '-c',
+            'local',
+            os.path.join(BENCH, playbook),
+            '-e',
+            json.dumps(extra_vars),
+        ]
         self.reset()
         started = time.monotonic()
         completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
@@ -125,13 +147,20 @@ class Bench:
         rss_kb = int(completed.stdout.rsplit('PEAK_RSS_KB=', 1)[1].split()[0])
         stats = self.stats()
         operations = sum(sum(counts.values()) for route, counts in stats['by_route'].items() if route not in TOKEN_ROUTES)
-        return {'task_s': round(task_seconds(junit_dir), 2), 'wall_s': round(wall, 2), 'operations': operations, 'throttled': stats.get('throttled', 0),
-                'peak_concurrency': stats.get('peak_concurrency'), 'peak_rss_mb': round(rss_kb / 1024.0, 1)}
+        return {
+            'task_s': round(task_seconds(junit_dir), 2),
+            'wall_s': round(wall, 2),
+            'operations': operations,
+            'throttled': stats.get('throttled', 0),
+            'peak_concurrency': stats.get('peak_concurrency'),
+            'peak_rss_mb': round(rss_kb / 1024.0, 1),
+        }
 
 
 def task_seconds(junit_dir):
     """Duration of the playbook's one task, from the junit callback's report."""
     from xml.etree import ElementTree
+
     total = 0.0
     for name in os.listdir(junit_dir):
         for case in ElementTree.parse(os.path.join(junit_dir, name)).iter('testcase'):
@@ -141,10 +170,16 @@ def task_seconds(junit_dir):
 
 def report(name, users, measured, **extra):
     floor = measured['operations'] * LATENCY_MS / 1000.0 / CAP
-    line = {'bench': name, 'users': users, 'latency_ms': LATENCY_MS, 'cap': CAP, 'floor_s': round(floor, 2),
-            'ratio': round(measured['task_s'] / floor, 3) if floor else None,
-            'wall_ratio': round(measured['wall_s'] / floor, 3) if floor else None,
-            'requests_per_user': round(measured['operations'] / float(users), 3)}
+    line = {
+        'bench': name,
+        'users': users,
+        'latency_ms': LATENCY_MS,
+        'cap': CAP,
+        'floor_s': round(floor, 2),
+        'ratio': round(measured['task_s'] / floor, 3) if floor else None,
+        'wall_ratio': round(measured['wall_s'] / floor, 3) if floor else None,
+        'requests_per_user': round(measured['operations'] / float(users), 3),
+    }
     line.update(measured)
     line.update(extra)
     print(json.dumps(line), flush=True)
@@ -160,27 +195,40 @@ def main():
     for name in ('state.json',):
         if os.path.exists(os.path.join(BENCH, name)):
             os.unlink(os.path.join(BENCH, name))
-    tenant = FakeTenantProcess(os.path.join(BENCH, 'tenant'), latency_ms=LATENCY_MS, concurrency_cap=CAP,
-                               seed={'generated_users': {'count': USERS, 'prefix': 'user', 'domain': 'contoso.example'}})
+    tenant = FakeTenantProcess(
+        os.path.join(BENCH, 'tenant'),
+        latency_ms=LATENCY_MS,
+        concurrency_cap=CAP,
+        seed={'generated_users': {'count': USERS, 'prefix': 'user', 'domain': 'contoso.example'}},
+    )
     tenant.start()
     bench = Bench(tenant)
     cache = os.path.join(BENCH, 'cache')
     lines = []
     try:
+
         def photos(count):
             return os.path.join(BENCH, 'photos-%d' % count)
+
         lines.append(report('first_sync', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache)))
         lines.append(report('no_change', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache)))
         state = os.path.join(BENCH, 'state.json')
         bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)  # records ETags
-        lines.append(report('no_change_state_file', 2000,
-                            bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)))
+        lines.append(report('no_change_state_file', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)))
         users = [upn(n) for n in range(1, 51)]
         loop = bench.run('loop.yml', src_dir=photos(50), users=users)
         per_user_loop = loop['task_s'] / len(users)
         per_user_bulk = lines[1]['task_s'] / 2000.0
-        lines.append(report('baseline_task_loop', 50, loop, per_user_s=round(per_user_loop, 4),
-                            bulk_per_user_s=round(per_user_bulk, 5), speedup=round(per_user_loop / per_user_bulk, 1)))
+        lines.append(
+            report(
+                'baseline_task_loop',
+                50,
+                loop,
+                per_user_s=round(per_user_loop, 4),
+                bulk_per_user_s=round(per_user_bulk, 5),
+                speedup=round(per_user_loop / per_user_bulk, 1),
+            )
+        )
         bench.run('bulk.yml', src_dir=photos(USERS), cache_dir=cache)  # uploads users 2001-10000
         for count in (1000, 5000, USERS):
             result = bench.run('bulk.yml', src_dir=photos(count), cache_dir=cache)
@@ -189,8 +237,7 @@ def main():
         tenant.stop()
     with open(os.path.join(BENCH, 'results.jsonl'), 'w', encoding='utf-8') as handle:
         handle.write(''.join(json.dumps(line) + '\n' for line in lines))
-    print('bench finished in %.0f s; results in %s' % (time.monotonic() - started, os.path.join(BENCH, 'results.jsonl')),
-          file=sys.stderr)
+    print('bench finished in %.0f s; results in %s' % (time.monotonic() - started, os.path.join(BENCH, 'results.jsonl')), file=sys.stderr)
 
 
 if __name__ == '__main__':

@@ -29,11 +29,18 @@ def banner(text):
 def ansible(tenant, *args):
     env = dict(os.environ)
     env.update(APP)
-    env.update({'AZURE_TENANT_ID': tenant.tenant_id, 'M365_GRAPH_URL': tenant.graph_url,
-                'AZURE_AUTHORITY_HOST': tenant.authority_host, 'M365_CA_PATH': tenant.ca_file,
-                'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, 'build', 'collections'),
-                'ANSIBLE_PYTHON_INTERPRETER': sys.executable, 'ANSIBLE_LOCALHOST_WARNING': '0',
-                'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0'})
+    env.update(
+        {
+            'AZURE_TENANT_ID': tenant.tenant_id,
+            'M365_GRAPH_URL': tenant.graph_url,
+            'AZURE_AUTHORITY_HOST': tenant.authority_host,
+            'M365_CA_PATH': tenant.ca_file,
+            'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, 'build', 'collections'),
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_LOCALHOST_WARNING': '0',
+            'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+        }
+    )
     command = [os.path.join(os.path.dirname(sys.executable), args[0])] + list(args[1:])
     completed = subprocess.run(command, env=env, cwd=DEMO, check=False, capture_output=True, text=True)
     print(completed.stdout + completed.stderr, flush=True)
@@ -73,17 +80,34 @@ def main():
     try:
         print('Graph: %s  sign-in: %s  CA: %s' % (tenant.graph_url, tenant.authority_host, tenant.ca_file))
         banner('Run 1: ansible-playbook m365.photos.sync -e @photos.yml')
-        first = ansible(tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run1'))
+        first = ansible(
+            tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run1')
+        )
         show_summary('run1')
         banner('Run 2: the same again; the tenant re-encoded every photo, yet nothing needs changing')
-        second = ansible(tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run2'))
+        second = ansible(
+            tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run2')
+        )
         show_summary('run2')
         banner("m365.photos.user_photo_info for alice@contoso.example")
-        ansible(tenant, 'ansible', 'localhost', '-c', 'local', '-i', 'localhost,', '-m', 'm365.photos.user_photo_info',
-                '-a', 'users=alice@contoso.example')
+        ansible(
+            tenant,
+            'ansible',
+            'localhost',
+            '-c',
+            'local',
+            '-i',
+            'localhost,',
+            '-m',
+            'm365.photos.user_photo_info',
+            '-a',
+            'users=alice@contoso.example',
+        )
         banner('Summary')
-        print('run 1 changed=%s, run 2 changed=%s (idempotent against a re-encoding service: %s)'
-              % (changed_count(first), changed_count(second), 'yes' if changed_count(second) == 0 else 'NO'))
+        print(
+            'run 1 changed=%s, run 2 changed=%s (idempotent against a re-encoding service: %s)'
+            % (changed_count(first), changed_count(second), 'yes' if changed_count(second) == 0 else 'NO')
+        )
         print('reports: %s and %s (summary.md, report.json, chunks/*/contact-sheet.png)' % (report('run1'), report('run2')))
         print('tenant state: %s (delete .demo/ to start over)' % os.path.join(DEMO, 'tenant'))
         if changed_count(second) != 0:

@@ -27,16 +27,27 @@ def main():
     scored = margins.score_pairs(pairs)
     done = time.time()
     kinds = Counter(b.kind for b in bases)
-    print('bases: %d (%s); pairs: %d; corpus built in %.1fs, scored in %.1fs (%.2f ms/pair)'
-          % (len(bases), ', '.join('%d %s' % (n, k) for k, n in sorted(kinds.items())), len(pairs),
-             built - start, done - built, 1000 * (done - built) / len(pairs)))
+    print(
+        'bases: %d (%s); pairs: %d; corpus built in %.1fs, scored in %.1fs (%.2f ms/pair)'
+        % (
+            len(bases),
+            ', '.join('%d %s' % (n, k) for k, n in sorted(kinds.items())),
+            len(pairs),
+            built - start,
+            done - built,
+            1000 * (done - built) / len(pairs),
+        )
+    )
     print('metric: ' + _compare.describe_metric())
     for rendition in ('full', '240'):
         print('\n## current photo = %s' % ('the full photo (/photo/$value)' if rendition == 'full' else 'the 240x240 rendition'))
         print(margins.format_table(scored, rendition))
         print('\ncomponent gaps (max on same, min on the changes it must catch, geometric mean):')
         for name, (same, changed, mid) in margins.component_gaps(scored, rendition).items():
-            print('  %-10s same<=%.4f changed>=%.4f mid=%.4f ratio=%.2f' % (name, same, changed, mid, changed / same if same else float('inf')))
+            print(
+                '  %-10s same<=%.4f changed>=%.4f mid=%.4f ratio=%.2f'
+                % (name, same, changed, mid, changed / same if same else float('inf'))
+            )
     wrong = [s for s in scored if s.wrong]
     for s in wrong[:20]:
         print('WRONG %s %s %s %s %.3f %s' % (s.pair.base, s.pair.category, s.pair.variant, s.pair.rendition, s.distance, s.components))

@@ -14,6 +14,7 @@ class ActionModule(PhotoAction):
             args['src_dir'] = resolve_src(self, args['src_dir'])
         photos = args.get('photos')
         if isinstance(photos, list):
-            args['photos'] = [dict(item, src=resolve_src(self, item['src'])) if isinstance(item, dict) and item.get('src') else item
-                              for item in photos]
+            args['photos'] = [
+                dict(item, src=resolve_src(self, item['src'])) if isinstance(item, dict) and item.get('src') else item for item in photos
+            ]
         return args

@@ -63,7 +63,7 @@ def load_certificate(path, password=None):
         with open(path, 'rb') as handle:
             raw = handle.read()
     except OSError as exc:
-        raise AuthError('Cannot read client_certificate_path %s: %s' % (path, exc.strerror))
+        raise AuthError('Cannot read client_certificate_path %s: %s' % (path, exc.strerror)) from None
     secret = password.encode('utf-8') if password else None
     try:
         if b'-----BEGIN' in raw:
@@ -72,8 +72,10 @@ def load_certificate(path, password=None):
         else:
             key, cert, dummy = pkcs12.load_key_and_certificates(raw, secret)
     except (ValueError, TypeError) as exc:
-        raise AuthError('client_certificate_path %s is not a PEM file with a private key and a certificate, or a PFX '
-                        'file, or client_certificate_password is wrong: %s' % (path, exc))
+        raise AuthError(
+            'client_certificate_path %s is not a PEM file with a private key and a certificate, or a PFX '
+            'file, or client_certificate_password is wrong: %s' % (path, exc)
+        ) from None
     if key is None or cert is None:
         raise AuthError('client_certificate_path %s must contain both the private key and the certificate.' % path)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
@@ -85,8 +87,12 @@ def _msal_error(result, client_id):
     code = result.get('error')
     description = result.get('error_description') or code or 'sign-in failed'
     status = 401 if code == 'invalid_client' else 400
-    return AuthError('Sign-in for client %s failed: %s' % (client_id, description.splitlines()[0]), status=status, code=code,
-                     hint=hint_for(status, code, description))
+    return AuthError(
+        'Sign-in for client %s failed: %s' % (client_id, description.splitlines()[0]),
+        status=status,
+        code=code,
+        hint=hint_for(status, code, description),
+    )
 
 
 class MsalCredential:
@@ -114,9 +120,9 @@ class MsalCredential:
                         self._app, self._cache = self._new_app()
                     result = self._acquire(self._app)
                 except ValueError as exc:
-                    raise AuthError('Sign-in for client %s failed: %s' % (self._client_id, exc))
+                    raise AuthError('Sign-in for client %s failed: %s' % (self._client_id, exc)) from None
                 except Exception as exc:  # msal raises requests errors for 5xx and network failures
-                    raise AuthError('Sign-in for client %s failed: %s' % (self._client_id, exc))
+                    raise AuthError('Sign-in for client %s failed: %s' % (self._client_id, exc)) from None
                 if 'access_token' not in result:
                     raise _msal_error(result, self._client_id)
                 self._token = result['access_token']
@@ -141,13 +147,21 @@ def build_credential(kind, params, authority_host, graph_resource, http_client, 
     if msal is None:
         raise AuthError('msal is not installed.')
     if kind == 'managed_identity':
-        identity = (msal.UserAssignedManagedIdentity(client_id=params['managed_identity_client_id'])
-                    if params.get('managed_identity_client_id') else msal.SystemAssignedManagedIdentity())
+        identity = (
+            msal.UserAssignedManagedIdentity(client_id=params['managed_identity_client_id'])
+            if params.get('managed_identity_client_id')
+            else msal.SystemAssignedManagedIdentity()
+        )
 
         def mi_app(cache):
             return msal.ManagedIdentityClient(identity, http_client=http_client, token_cache=cache)
-        return MsalCredential(mi_app, lambda app: app.acquire_token_for_client(resource=graph_resource), cache_store,
-                              client_id=params.get('managed_identity_client_id') or 'system-assigned managed identity')
+
+        return MsalCredential(
+            mi_app,
+            lambda app: app.acquire_token_for_client(resource=graph_resource),
+            cache_store,
+            client_id=params.get('managed_identity_client_id') or 'system-assigned managed identity',
+        )
 
     credential = _client_credential(kind, params)
     authority = '%s/%s' % (authority_host, params['tenant_id'])
@@ -155,8 +169,14 @@ def build_credential(kind, params, authority_host, graph_resource, http_client, 
 
     def cca(cache):
         return msal.ConfidentialClientApplication(
-            params['client_id'], client_credential=credential, authority=authority, token_cache=cache,
-            http_client=http_client, instance_discovery=None if discovery else False)
+            params['client_id'],
+            client_credential=credential,
+            authority=authority,
+            token_cache=cache,
+            http_client=http_client,
+            instance_discovery=None if discovery else False,
+        )
+
     scopes = [graph_resource + '/.default']
     return MsalCredential(cca, lambda app: app.acquire_token_for_client(scopes=scopes), cache_store, client_id=params['client_id'])
 
@@ -172,8 +192,9 @@ def _client_credential(kind, params):
     def assertion():
         # Re-read on every sign-in: the platform rotates the projected token file.
         try:
-            with open(path, 'r', encoding='utf-8') as handle:
+            with open(path, encoding='utf-8') as handle:
                 return handle.read().strip()
         except OSError as exc:
-            raise AuthError('Cannot read federated_token_file %s: %s' % (path, exc.strerror))
+            raise AuthError('Cannot read federated_token_file %s: %s' % (path, exc.strerror)) from None
+
     return {'client_assertion': assertion}

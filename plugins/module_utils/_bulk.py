@@ -17,7 +17,12 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from ansible_collections.m365.photos.plugins.module_utils._compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
-    ImageCache, cache_key, distance_to_cached, file_sha256, normalise_into_cache, process_pool,
+    ImageCache,
+    cache_key,
+    distance_to_cached,
+    file_sha256,
+    normalise_into_cache,
+    process_pool,
 )
 from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
 
@@ -25,8 +30,16 @@ ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
 
 
 def result_record(entry, action, changed=False, msg=None, distance=None, backup_file=None):
-    return {'user': entry.user, 'action': action, 'changed': changed, 'msg': msg, 'distance': distance,
-            'backup_file': backup_file, 'src': entry.src, 'state': entry.state}
+    return {
+        'user': entry.user,
+        'action': action,
+        'changed': changed,
+        'msg': msg,
+        'distance': distance,
+        'backup_file': backup_file,
+        'src': entry.src,
+        'state': entry.state,
+    }
 
 
 def explain(outcome, entry, from_state):
@@ -46,8 +59,20 @@ def explain(outcome, entry, from_state):
 
 
 class BulkRun:
-    def __init__(self, graph, settings, cache_dir=None, state=None, backup=False, backup_dir=None, force=False,
-                 check_mode=False, thumbs=None, workers=16, processes=2):
+    def __init__(
+        self,
+        graph,
+        settings,
+        cache_dir=None,
+        state=None,
+        backup=False,
+        backup_dir=None,
+        force=False,
+        check_mode=False,
+        thumbs=None,
+        workers=16,
+        processes=2,
+    ):
         self.graph = graph
         self.settings = settings
         self.cache = ImageCache(cache_dir, settings)
@@ -115,8 +140,11 @@ class BulkRun:
         try:
             entry.source_key = cache_key(file_sha256(entry.src), self.settings)
         except OSError as exc:
-            message = 'source file %s not found' % entry.src if isinstance(exc, FileNotFoundError) else \
-                'cannot read source file %s: %s' % (entry.src, exc.strerror)
+            message = (
+                'source file %s not found' % entry.src
+                if isinstance(exc, FileNotFoundError)
+                else 'cannot read source file %s: %s' % (entry.src, exc.strerror)
+            )
             results[index] = result_record(entry, 'failed', msg=message)
             return
         entry.desired = self.cache.get(entry.source_key)
@@ -132,10 +160,20 @@ class BulkRun:
             desired = entry.desired or self.cache.get(entry.source_key)
         known = self.state.known_etag(entry.user, entry.source_key) if self.state and desired else None
         try:
-            outcome = reconcile(self.graph, entry.user, desired, force=self.force, backup=self.backup, backup_dir=self.backup_dir,
-                                check_mode=self.check_mode, known_etag=known, read_etag_after_write=self.state is not None,
-                                keep_previous=self.thumbs is not None, metadata_first=self.state is not None,
-                                distance=self._remote_distance if self.pool else None)
+            outcome = reconcile(
+                self.graph,
+                entry.user,
+                desired,
+                force=self.force,
+                backup=self.backup,
+                backup_dir=self.backup_dir,
+                check_mode=self.check_mode,
+                known_etag=known,
+                read_etag_after_write=self.state is not None,
+                keep_previous=self.thumbs is not None,
+                metadata_first=self.state is not None,
+                distance=self._remote_distance if self.pool else None,
+            )
         except GraphError as exc:
             if self.state:
                 self.state.forget(entry.user)

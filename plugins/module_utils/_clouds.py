@@ -16,11 +16,19 @@ CLOUDS = {
 
 # Hosts msal knows; for any other host (a fake tenant, a proxy) instance discovery must be off,
 # or msal asks the public login host about it.
-MICROSOFT_AUTHORITY_HOSTS = frozenset([
-    'login.microsoftonline.com', 'login.microsoft.com', 'login.windows.net', 'sts.windows.net',
-    'login.microsoftonline.us', 'login.usgovcloudapi.net', 'login-us.microsoftonline.com',
-    'login.partner.microsoftonline.cn', 'login.chinacloudapi.cn',
-])
+MICROSOFT_AUTHORITY_HOSTS = frozenset(
+    [
+        'login.microsoftonline.com',
+        'login.microsoft.com',
+        'login.windows.net',
+        'sts.windows.net',
+        'login.microsoftonline.us',
+        'login.usgovcloudapi.net',
+        'login-us.microsoftonline.com',
+        'login.partner.microsoftonline.cn',
+        'login.chinacloudapi.cn',
+    ]
+)
 
 
 def cloud_endpoints(cloud, authority_host=None, graph_url=None):

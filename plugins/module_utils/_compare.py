@@ -20,13 +20,14 @@ See docs/change-detection.md for the measurements behind the constants.
 
 from __future__ import annotations
 
-# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the m365.photos collection and may not remain stable to outside uses.
-
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the m365.photos
+# collection and may not remain stable to outside uses.
 import math
 import traceback
 
 try:
     from PIL import Image, ImageChops, ImageFilter, ImageStat
+
     HAS_PIL = True
     PIL_IMPORT_ERROR = None
 except ImportError:
@@ -106,8 +107,7 @@ def signature(photo):
     ycc = small.convert('YCbCr')
     grey = Image.new('L', small.size, 128)
     chroma = sum(ImageStat.Stat(ImageChops.difference(ycc.getchannel(band), grey)).mean[0] for band in ('Cb', 'Cr'))
-    return _Signature(aspect, luma.filter(ImageFilter.GaussianBlur(BLUR_RADIUS)), activity_windows,
-                      ImageStat.Stat(luma).mean[0], chroma)
+    return _Signature(aspect, luma.filter(ImageFilter.GaussianBlur(BLUR_RADIUS)), activity_windows, ImageStat.Stat(luma).mean[0], chroma)
 
 
 def _cells(img_f):
@@ -164,7 +164,9 @@ def is_same_photo(distance):
 
 
 def describe_metric():
-    return ('max over 3 checks at %dx%d px (each scaled so 1.0 is its boundary): local luma structure '
-            '(8x8 windows, |dY| / (%.1f * edge activity + %.0f) / %.2f), brightness (|log ratio of mean luma| / %.4f), '
-            'colourfulness (|d mean chroma| / %.1f); changed when > %.2f'
-            % (COMPARE_SIZE, COMPARE_SIZE, ACTIVITY_WEIGHT, FLOOR, STRUCTURE_SCALE, BRIGHTNESS_SCALE, CHROMA_SCALE, THRESHOLD))
+    return (
+        'max over 3 checks at %dx%d px (each scaled so 1.0 is its boundary): local luma structure '
+        '(8x8 windows, |dY| / (%.1f * edge activity + %.0f) / %.2f), brightness (|log ratio of mean luma| / %.4f), '
+        'colourfulness (|d mean chroma| / %.1f); changed when > %.2f'
+        % (COMPARE_SIZE, COMPARE_SIZE, ACTIVITY_WEIGHT, FLOOR, STRUCTURE_SCALE, BRIGHTNESS_SCALE, CHROMA_SCALE, THRESHOLD)
+    )

@@ -21,15 +21,17 @@ class Connection:
         self.credential_kind = credential_kind
         self.authority_host = authority_host
         self.graph_url = graph_url
-        self.http = VerifyingSession(verify_setting(params['validate_certs'], params.get('ca_path')),
-                                     timeout=params['timeout'], pool_size=pool_size)
+        self.http = VerifyingSession(
+            verify_setting(params['validate_certs'], params.get('ca_path')), timeout=params['timeout'], pool_size=pool_size
+        )
         self.policy = RetryPolicy(max_retries=params['max_retries'], on_retry=on_retry)
         cache_store = None
         if params.get('token_cache', True) and credential_kind != 'access_token':
             client = params.get('client_id') or params.get('managed_identity_client_id') or 'managed-identity'
             credential = '%s=%s' % (credential_kind, params.get(credential_kind))
-            cache_store = PersistentTokenCache(params.get('token_cache_dir'), authority_host, params.get('tenant_id'), client,
-                                               credential=credential)
+            cache_store = PersistentTokenCache(
+                params.get('token_cache_dir'), authority_host, params.get('tenant_id'), client, credential=credential
+            )
         self.credential = build_credential(credential_kind, params, authority_host, graph_resource, self.http, cache_store)
 
     def client(self, limiter=None):

@@ -57,15 +57,22 @@ def select_credential(params, from_env):
     if len(layer) == 1:
         kind = layer[0]
     elif not layer:
-        raise AuthError('No credential found. Set exactly one of client_secret (AZURE_CLIENT_SECRET), client_certificate_path '
-                        '(AZURE_CLIENT_CERTIFICATE_PATH), federated_token_file (AZURE_FEDERATED_TOKEN_FILE), '
-                        'managed_identity=true, or access_token (M365_ACCESS_TOKEN).')
+        raise AuthError(
+            'No credential found. Set exactly one of client_secret (AZURE_CLIENT_SECRET), client_certificate_path '
+            '(AZURE_CLIENT_CERTIFICATE_PATH), federated_token_file (AZURE_FEDERATED_TOKEN_FILE), '
+            'managed_identity=true, or access_token (M365_ACCESS_TOKEN).'
+        )
     else:
         raise AuthError('More than one credential found: %s. Set exactly one.' % ', '.join(_describe(o, from_env) for o in layer))
-    needs = {'client_secret': ('tenant_id', 'client_id'), 'client_certificate_path': ('tenant_id', 'client_id'),
-             'federated_token_file': ('tenant_id', 'client_id')}.get(kind, ())
+    needs = {
+        'client_secret': ('tenant_id', 'client_id'),
+        'client_certificate_path': ('tenant_id', 'client_id'),
+        'federated_token_file': ('tenant_id', 'client_id'),
+    }.get(kind, ())
     missing = [o for o in needs if not params.get(o)]
     if missing:
-        raise AuthError('%s needs %s (or the %s environment variables).'
-                        % (_describe(kind, from_env), ' and '.join(missing), ' and '.join(ENV_FALLBACKS[o] for o in missing)))
+        raise AuthError(
+            '%s needs %s (or the %s environment variables).'
+            % (_describe(kind, from_env), ' and '.join(missing), ' and '.join(ENV_FALLBACKS[o] for o in missing))
+        )
     return kind

@@ -13,18 +13,21 @@ from ansible.module_utils.basic import missing_required_lib
 
 try:
     import requests  # noqa: F401 pylint: disable=unused-import
+
     REQUESTS_IMPORT_ERROR = None
 except ImportError:
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
 try:
     import msal  # noqa: F401 pylint: disable=unused-import
+
     MSAL_IMPORT_ERROR = None
 except ImportError:
     MSAL_IMPORT_ERROR = traceback.format_exc()
 
 try:
     import PIL  # noqa: F401 pylint: disable=unused-import
+
     PIL_IMPORT_ERROR = None
 except ImportError:
     PIL_IMPORT_ERROR = traceback.format_exc()

@@ -58,8 +58,11 @@ class GraphError(Exception):
     def as_dict(self):
         """JSON-safe description for module results."""
         return {
-            'status': self.status, 'code': self.code, 'message': self.message,
-            'request_id': self.request_id, 'hint': self.hint,
+            'status': self.status,
+            'code': self.code,
+            'message': self.message,
+            'request_id': self.request_id,
+            'hint': self.hint,
         }
 
 
@@ -84,28 +87,40 @@ def hint_for(status, code, message, token_roles=None, method='GET', user=None):
     """An actionable next step for the common failures, or None."""
     who = 'user %s' % user if user else 'the user'
     if code in MAILBOX_CODES or code == 'AuthenticationError':
-        return ('The mailbox of %s is hosted on-premises (or not enabled for Exchange Online), so Microsoft Graph cannot '
-                'manage its photo. Set the photo in on-premises Active Directory/Exchange, or move the mailbox to Exchange '
-                'Online; see KB 3062745 (%s).' % (who, KB_3062745))
+        return (
+            'The mailbox of %s is hosted on-premises (or not enabled for Exchange Online), so Microsoft Graph cannot '
+            'manage its photo. Set the photo in on-premises Active Directory/Exchange, or move the mailbox to Exchange '
+            'Online; see KB 3062745 (%s).' % (who, KB_3062745)
+        )
     if status == 404 and code in USER_NOT_FOUND_CODES:
-        return ('%s does not exist in this tenant. Check the userPrincipalName or object id, and that the app signs in '
-                'to the right tenant_id.' % who.capitalize())
+        return (
+            '%s does not exist in this tenant. Check the userPrincipalName or object id, and that the app signs in '
+            'to the right tenant_id.' % who.capitalize()
+        )
     if status == 401:
         if code == 'invalid_client':
-            return ('Entra ID rejected the application credential: check client_id, that the client secret has not expired, '
-                    'or that the certificate is uploaded to this app registration.')
+            return (
+                'Entra ID rejected the application credential: check client_id, that the client secret has not expired, '
+                'or that the certificate is uploaded to this app registration.'
+            )
         return 'The access token was rejected (expired or issued for another tenant or cloud). Sign in again.'
     if status == 403:
         writing = method in ('PUT', 'PATCH', 'DELETE')
         if writing and (token_roles and WRITE_ROLES & set(token_roles) or 'polic' in (message or '').lower()):
-            return ('Photo updates for %s are blocked by the tenant: the photo update policy (photoUpdateSettings source is '
-                    'onPremises) or a mailbox policy (SetPhotoEnabled false) forbids cloud changes. Change the policy or '
-                    'manage this photo on-premises.' % who)
+            return (
+                'Photo updates for %s are blocked by the tenant: the photo update policy (photoUpdateSettings source is '
+                'onPremises) or a mailbox policy (SetPhotoEnabled false) forbids cloud changes. Change the policy or '
+                'manage this photo on-premises.' % who
+            )
         if writing:
-            return ('The application lacks the Microsoft Graph application permission %s. Add it under App registrations > '
-                    'API permissions and grant admin consent.' % WRITE_PERMISSION)
-        return ('The application lacks a Microsoft Graph read permission (ProfilePhoto.Read.All for photos, User.Read.All for '
-                'users, GroupMember.Read.All for groups). Add it and grant admin consent.')
+            return (
+                'The application lacks the Microsoft Graph application permission %s. Add it under App registrations > '
+                'API permissions and grant admin consent.' % WRITE_PERMISSION
+            )
+        return (
+            'The application lacks a Microsoft Graph read permission (ProfilePhoto.Read.All for photos, User.Read.All for '
+            'users, GroupMember.Read.All for groups). Add it and grant admin consent.'
+        )
     if status == 413:
         return 'The photo is larger than the 4 MB Microsoft Graph accepts: lower quality or size.'
     if status == 429:

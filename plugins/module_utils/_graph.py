@@ -14,7 +14,9 @@ from urllib.parse import quote
 from ansible_collections.m365.photos.plugins.module_utils._auth import token_roles
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError, hint_for
 from ansible_collections.m365.photos.plugins.module_utils._http import (
-    error_from_response, new_client_request_id, send_with_retries,
+    error_from_response,
+    new_client_request_id,
+    send_with_retries,
 )
 
 USER_AGENT = 'm365.photos-ansible-collection'
@@ -45,13 +47,23 @@ class GraphClient:
 
     def request(self, method, path, params=None, json=None, data=None, headers=None, user=None, stream=False):
         """Send a Graph request; return the 2xx response or raise GraphError with a hint."""
-        url = path if path.startswith('https://') or path.startswith('http://') else self.base + path
+        url = path if path.startswith(('https://', 'http://')) else self.base + path
         send_headers = {'User-Agent': USER_AGENT, 'client-request-id': new_client_request_id()}
         send_headers.update(headers or {})
         for renewed in (False, True):
             send_headers['Authorization'] = 'Bearer ' + self.credential.token()
-            response = send_with_retries(self.http, method, url, self.policy, limiter=self.limiter, params=params,
-                                         json=json, data=data, headers=send_headers, stream=stream)
+            response = send_with_retries(
+                self.http,
+                method,
+                url,
+                self.policy,
+                limiter=self.limiter,
+                params=params,
+                json=json,
+                data=data,
+                headers=send_headers,
+                stream=stream,
+            )
             if response.status_code == 401 and not renewed:
                 self.credential.invalidate()
                 continue

@@ -65,7 +65,7 @@ def parse_retry_after(value):
 
 def backoff_delay(attempt, rng=random):
     """Exponential backoff with full jitter: spreads retries of concurrent workers apart."""
-    return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2 ** attempt)))
+    return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))
 
 
 class VerifyingSession:
@@ -132,8 +132,14 @@ class RetryPolicy:
 def error_from_response(response, method, url):
     code, message, request_id = parse_error_body(response.text if response.content else '')
     request_id = request_id or response.headers.get('request-id')
-    return GraphError(message or response.reason or 'request failed', status=response.status_code, code=code,
-                      request_id=request_id, method=method, url=url)
+    return GraphError(
+        message or response.reason or 'request failed',
+        status=response.status_code,
+        code=code,
+        request_id=request_id,
+        method=method,
+        url=url,
+    )
 
 
 def send_with_retries(http, method, url, policy, limiter=None, **kwargs):
@@ -152,11 +158,15 @@ def send_with_retries(http, method, url, policy, limiter=None, **kwargs):
                 response = http.request(method, url, **kwargs)
         except requests.exceptions.SSLError as exc:
             # Not transient: retrying a certificate that does not verify only delays the answer.
-            raise GraphError('TLS verification failed for %s: %s. Trust the service with ca_path (or fix the system CA '
-                             'store); validate_certs=false only for a test tenant you trust.' % (url, exc), method=method, url=url)
+            raise GraphError(
+                'TLS verification failed for %s: %s. Trust the service with ca_path (or fix the system CA '
+                'store); validate_certs=false only for a test tenant you trust.' % (url, exc),
+                method=method,
+                url=url,
+            ) from None
         except (requests.ConnectionError, requests.Timeout) as exc:
             if attempt >= policy.max_retries:
-                raise GraphError('connection failed after %d attempts: %s' % (attempt + 1, exc), method=method, url=url)
+                raise GraphError('connection failed after %d attempts: %s' % (attempt + 1, exc), method=method, url=url) from None
             policy.wait(attempt, None, 'connection error')
             attempt += 1
             continue

@@ -9,8 +9,8 @@ normalised photo's sha256 is a stable identity for "what we want to be there".
 
 from __future__ import annotations
 
-# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the m365.photos collection and may not remain stable to outside uses.
-
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the m365.photos
+# collection and may not remain stable to outside uses.
 import hashlib
 import io
 import re
@@ -20,6 +20,7 @@ import warnings
 
 try:
     from PIL import Image, ImageColor, ImageOps
+
     HAS_PIL = True
     PIL_IMPORT_ERROR = None
 except ImportError:
@@ -30,6 +31,7 @@ try:
     # ImageCms needs Pillow built with LittleCMS; without it we fall back to a
     # plain (profile-unaware) conversion, which is only slightly off in colour.
     from PIL import ImageCms
+
     HAS_IMAGECMS = True
 except ImportError:
     HAS_IMAGECMS = False
@@ -71,15 +73,23 @@ class NormalisedImage:
         self.warnings = list(warnings_list or [])
 
     def __repr__(self):
-        return ('NormalisedImage(%dx%d, %d bytes, q%d, sha256=%s, source=%s %dx%d)'
-                % (self.width, self.height, len(self.data), self.quality, self.sha256[:12],
-                   self.source_format, self.source_width, self.source_height))
+        return 'NormalisedImage(%dx%d, %d bytes, q%d, sha256=%s, source=%s %dx%d)' % (
+            self.width,
+            self.height,
+            len(self.data),
+            self.quality,
+            self.sha256[:12],
+            self.source_format,
+            self.source_width,
+            self.source_height,
+        )
 
 
 # --------------------------------------------------------------------------
 # Type sniffing: decide from magic bytes, never from the file name, and name
 # what we found so the user knows what to convert.
 # --------------------------------------------------------------------------
+
 
 def sniff_format(data):
     """Return one of _SUPPORTED for a supported image, else raise ImageError naming what it is."""
@@ -114,8 +124,7 @@ def _describe_unsupported(data):
         if lowered.startswith(('<!doctype html', '<html')):
             return 'not an image: the file is an HTML page (a download that saved an error or login page?)'
         return 'not an image: the file starts with text (%r)' % text[:40]
-    return ('unrecognised file type (first bytes: %s); supported formats are JPEG, PNG, GIF, BMP, WebP and TIFF'
-            % head[:8].hex(' '))
+    return 'unrecognised file type (first bytes: %s); supported formats are JPEG, PNG, GIF, BMP, WebP and TIFF' % head[:8].hex(' ')
 
 
 def _known_unsupported(head):
@@ -149,13 +158,13 @@ def _leading_text(data, limit=512, strict=True):
     chunk = data[:limit]
     for bom in (b'\xef\xbb\xbf',):
         if chunk.startswith(bom):
-            chunk = chunk[len(bom):]
+            chunk = chunk[len(bom) :]
     try:
         text = chunk.decode('utf-8')
     except UnicodeDecodeError as exc:
         if strict and exc.start < len(chunk) - 4:
             return None
-        text = chunk[:exc.start].decode('utf-8')
+        text = chunk[: exc.start].decode('utf-8')
     stripped = text.lstrip()
     if not stripped:
         return None
@@ -168,6 +177,7 @@ def _leading_text(data, limit=512, strict=True):
 # --------------------------------------------------------------------------
 # Decoding
 # --------------------------------------------------------------------------
+
 
 def _require_pil():
     if not HAS_PIL:
@@ -217,17 +227,20 @@ def _open_checked(data, fmt, max_pixels):
         try:
             img = Image.open(io.BytesIO(data), formats=[fmt])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise ImageError('image is %s, far larger than the %d megapixel limit (refused without decoding: '
-                             'possible decompression bomb); scale it down first'
-                             % (_declared_dimensions(data, fmt), max_pixels // 1000000)) from None
+            raise ImageError(
+                'image is %s, far larger than the %d megapixel limit (refused without decoding: '
+                'possible decompression bomb); scale it down first' % (_declared_dimensions(data, fmt), max_pixels // 1000000)
+            ) from None
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageError('truncated or corrupt %s image: %s' % (_display_format(fmt), exc)) from None
     width, height = img.size
     if width < 1 or height < 1:
         raise ImageError('%s image has no pixels (%dx%d)' % (_display_format(fmt), width, height))
     if width * height > max_pixels:
-        raise ImageError('image is %dx%d (%.0f megapixels), larger than the %d megapixel limit; scale it down first'
-                         % (width, height, width * height / 1e6, max_pixels // 1000000))
+        raise ImageError(
+            'image is %dx%d (%.0f megapixels), larger than the %d megapixel limit; scale it down first'
+            % (width, height, width * height / 1e6, max_pixels // 1000000)
+        )
     # Animated GIF/WebP and multi-page TIFF: Pillow opens on frame 0, which is what we use.
     return img
 
@@ -342,6 +355,7 @@ def _apply_icc(img, icc):
 # Options
 # --------------------------------------------------------------------------
 
+
 def _parse_colour(value):
     try:
         return ImageColor.getrgb(value)[:3]
@@ -368,13 +382,15 @@ def validate_options(size, crop, background, quality, max_bytes):
     if not _is_int(quality) or not 1 <= quality <= 100:
         raise ValueError('quality must be an integer from 1 to 100, got %r' % (quality,))
     if not _is_int(max_bytes) or not 1024 <= max_bytes <= MAX_UPLOAD_BYTES:
-        raise ValueError('max_bytes must be an integer from 1024 to %d (the Microsoft Graph photo limit is 4 MB), got %r'
-                         % (MAX_UPLOAD_BYTES, max_bytes))
+        raise ValueError(
+            'max_bytes must be an integer from 1024 to %d (the Microsoft Graph photo limit is 4 MB), got %r' % (MAX_UPLOAD_BYTES, max_bytes)
+        )
 
 
 # --------------------------------------------------------------------------
 # Geometry and encoding
 # --------------------------------------------------------------------------
+
 
 def _square_box(width, height, crop):
     """(left, top, right, bottom) of the square to keep; for 'none' the whole image."""
@@ -427,8 +443,10 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
     if side < size:
         # Never upscale: it adds no detail, only blur and bytes.
         target = side
-        notes.append('source is %dx%d, smaller than the requested %dx%d; the photo was not upscaled (Microsoft 365 shows sizes up to %d px)'
-                     % (source_width, source_height, size, size, SERVICE_MAX_SIZE))
+        notes.append(
+            'source is %dx%d, smaller than the requested %dx%d; the photo was not upscaled (Microsoft 365 shows sizes up to %d px)'
+            % (source_width, source_height, size, size, SERVICE_MAX_SIZE)
+        )
     if target == side:
         img = img.crop(box) if box != (0, 0, img.width, img.height) else img
     else:
@@ -438,8 +456,10 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
     out = _encode_jpeg(img, q)
     while len(out) > max_bytes:
         if q <= MIN_FALLBACK_QUALITY:
-            raise ImageError('cannot fit under %d bytes even at quality %d (%d bytes at %dx%d); lower size or raise max_bytes'
-                             % (max_bytes, q, len(out), target, target))
+            raise ImageError(
+                'cannot fit under %d bytes even at quality %d (%d bytes at %dx%d); lower size or raise max_bytes'
+                % (max_bytes, q, len(out), target, target)
+            )
         q = max(MIN_FALLBACK_QUALITY, q - QUALITY_STEP)
         out = _encode_jpeg(img, q)
     if q != quality:

@@ -80,14 +80,15 @@ class ImageCache:
     def get(self, key):
         image_path, meta_path, compare_path = self._paths(key)
         try:
-            with open(meta_path, 'r', encoding='utf-8') as handle:
+            with open(meta_path, encoding='utf-8') as handle:
                 meta = json.load(handle)
         except (OSError, ValueError):
             return None
         if not os.path.exists(image_path):
             return None
-        return CachedImage(image_path, meta['sha256'], meta['width'], meta['height'], meta['bytes'], meta.get('warnings', []),
-                           compare_path=compare_path)
+        return CachedImage(
+            image_path, meta['sha256'], meta['width'], meta['height'], meta['bytes'], meta.get('warnings', []), compare_path=compare_path
+        )
 
 
 def normalise_into_cache(directory, settings, key, src):
@@ -107,8 +108,13 @@ def normalise_into_cache(directory, settings, key, src):
     buffer = io.BytesIO()
     reduce_for_compare(image.data).save(buffer, format='PNG')  # lossless: distances stay exact
     write_atomic(compare_path, buffer.getvalue())
-    meta = {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': len(image.data),
-            'warnings': list(image.warnings)}
+    meta = {
+        'sha256': image.sha256,
+        'width': image.width,
+        'height': image.height,
+        'bytes': len(image.data),
+        'warnings': list(image.warnings),
+    }
     write_atomic(meta_path, json.dumps(meta).encode('utf-8'))
     return key, None
 

@@ -71,8 +71,11 @@ def build_inventory(photos, src_dir=None, resolve_stem=None):
         for stem, paths in files.items():
             user = resolve_stem(stem) if resolve_stem else stem
             if user is None:
-                entries.append(Entry(os.path.basename(paths[0]), src=paths[0], origin='src_dir',
-                                     error='file %s matches no user in the tenant' % paths[0]))
+                entries.append(
+                    Entry(
+                        os.path.basename(paths[0]), src=paths[0], origin='src_dir', error='file %s matches no user in the tenant' % paths[0]
+                    )
+                )
                 continue
             if user.lower() in by_key:
                 if by_key[user.lower()].origin == 'photos':

@@ -8,7 +8,6 @@ the m365.photos.auth doc fragment), dependency checks, and a ready Graph client.
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.m365.photos.plugins.module_utils._clouds import CLOUDS, cloud_endpoints
 from ansible_collections.m365.photos.plugins.module_utils._credentials import apply_env_fallbacks, select_credential
 from ansible_collections.m365.photos.plugins.module_utils._deps import require_libraries
@@ -57,11 +56,13 @@ class GraphModule:
         if self._connection is None:
             require_libraries(self.module, self.libraries)
             from ansible_collections.m365.photos.plugins.module_utils._connection import Connection
+
             params, from_env = apply_env_fallbacks(self.params)
             try:
                 kind = select_credential(params, from_env)
-                authority_host, graph_url, resource = cloud_endpoints(params['cloud'], params.get('authority_host'),
-                                                                      params.get('graph_url'))
+                authority_host, graph_url, resource = cloud_endpoints(
+                    params['cloud'], params.get('authority_host'), params.get('graph_url')
+                )
                 self._connection = Connection(params, kind, authority_host, graph_url, resource, on_retry=self._on_retry)
             except GraphError as exc:
                 self.fail_graph(exc)
@@ -83,8 +84,10 @@ class GraphModule:
         """One summary warning instead of one per retry (bulk runs can retry hundreds of times)."""
         if self.retry_events:
             reasons = sorted(set(r for r, d in self.retry_events))
-            self.module.warn('%d Graph request(s) were retried (%s); waited %.1f s in total.'
-                             % (len(self.retry_events), ', '.join(reasons), sum(d for r, d in self.retry_events)))
+            self.module.warn(
+                '%d Graph request(s) were retried (%s); waited %.1f s in total.'
+                % (len(self.retry_events), ', '.join(reasons), sum(d for r, d in self.retry_events))
+            )
 
     def fail_graph(self, exc, msg=None, **result):
         text = '%s: %s' % (msg, exc) if msg else str(exc)

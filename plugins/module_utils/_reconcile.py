@@ -38,8 +38,12 @@ class Outcome:
         self.previous_content = None  # bytes of the replaced/removed photo (contact sheets)
 
     def diff(self):
-        return {'before': self.before, 'after': self.after,
-                'before_header': '%s (Microsoft 365)' % self.user, 'after_header': '%s (declared)' % self.user}
+        return {
+            'before': self.before,
+            'after': self.after,
+            'before_header': '%s (Microsoft 365)' % self.user,
+            'after_header': '%s (declared)' % self.user,
+        }
 
 
 def describe_photo(sha256=None, width=None, height=None, size=None, etag=None):
@@ -69,8 +73,20 @@ def photo_facts(image):
     return {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': size if size is not None else len(image.data)}
 
 
-def reconcile(graph, user, desired, force=False, backup_dir=None, backup=False, check_mode=False, known_etag=None,
-              read_etag_after_write=False, keep_previous=False, metadata_first=True, distance=None):
+def reconcile(
+    graph,
+    user,
+    desired,
+    force=False,
+    backup_dir=None,
+    backup=False,
+    check_mode=False,
+    known_etag=None,
+    read_etag_after_write=False,
+    keep_previous=False,
+    metadata_first=True,
+    distance=None,
+):
     """Bring ``user``'s photo to ``desired`` (a NormalisedImage) or remove it (``desired`` None).
 
     ``metadata_first``: read the photo's metadata (``@odata.mediaEtag``, dimensions) before the

@@ -40,19 +40,20 @@ def read_source(user, src):
         with open(src, 'rb') as handle:
             return handle.read()
     except FileNotFoundError:
-        raise SourceError('%s: source file %s not found (relative paths are searched in the role and playbook files/ '
-                          'directories)' % (user, src))
+        raise SourceError(
+            '%s: source file %s not found (relative paths are searched in the role and playbook files/ directories)' % (user, src)
+        ) from None
     except IsADirectoryError:
-        raise SourceError('%s: source %s is a directory, not an image file' % (user, src))
+        raise SourceError('%s: source %s is a directory, not an image file' % (user, src)) from None
     except OSError as exc:
-        raise SourceError('%s: cannot read source file %s: %s' % (user, src, exc.strerror))
+        raise SourceError('%s: cannot read source file %s: %s' % (user, src, exc.strerror)) from None
 
 
 def normalise_source(user, src, data, settings):
     try:
         return normalise_image(data, **settings)
     except ImageError as exc:
-        raise SourceError('%s: %s: %s' % (user, src, exc))
+        raise SourceError('%s: %s: %s' % (user, src, exc)) from None
 
 
 def load_desired_photo(params, user, src):
@@ -60,5 +61,5 @@ def load_desired_photo(params, user, src):
     try:
         settings = normalise_settings(params)
     except ValueError as exc:
-        raise SourceError('%s: %s' % (user, exc))
+        raise SourceError('%s: %s' % (user, exc)) from None
     return normalise_source(user, src, read_source(user, src), settings)

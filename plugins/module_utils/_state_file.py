@@ -23,7 +23,7 @@ class StateFile:
         self.users = {}
         if path and os.path.exists(path):
             try:
-                with open(path, 'r', encoding='utf-8') as handle:
+                with open(path, encoding='utf-8') as handle:
                     data = json.load(handle)
                 if data.get('version') == VERSION:
                     self.users = data.get('users', {})

@@ -35,7 +35,7 @@ class PersistentTokenCache:
         """A SerializableTokenCache filled from the file (empty when missing or unreadable)."""
         cache = msal.SerializableTokenCache()
         try:
-            with open(self.path, 'r', encoding='utf-8') as handle:
+            with open(self.path, encoding='utf-8') as handle:
                 cache.deserialize(handle.read())
         except (OSError, ValueError):
             pass  # No cache yet, or a corrupt one: sign in again and overwrite it.

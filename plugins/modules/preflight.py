@@ -72,8 +72,11 @@ USER_READ_ROLES = frozenset(['User.Read.All', 'User.ReadBasic.All', 'User.ReadWr
 
 
 def main():
-    module = GraphModule(dict(require_write=dict(type='bool', default=True), require_user_read=dict(type='bool', default=False)),
-                         libraries=('requests', 'msal'), supports_check_mode=True)
+    module = GraphModule(
+        dict(require_write=dict(type='bool', default=True), require_user_read=dict(type='bool', default=False)),
+        libraries=('requests', 'msal'),
+        supports_check_mode=True,
+    )
     graph = module.graph()
     try:
         roles = graph.roles() if graph.credential.token() else []
@@ -84,8 +87,9 @@ def main():
     can_read_users = bool(USER_READ_ROLES & set(roles)) if known else None
     problems = []
     if can_write is False:
-        problems.append('The app lacks the Microsoft Graph application permission %s (with admin consent): photos cannot be '
-                        'written.' % WRITE_PERMISSION)
+        problems.append(
+            'The app lacks the Microsoft Graph application permission %s (with admin consent): photos cannot be written.' % WRITE_PERMISSION
+        )
     if can_read_users is False:
         problems.append('The app lacks User.Read.All: matching files by mail nickname or mail, and purges, cannot list users.')
     settings = None
@@ -94,15 +98,25 @@ def main():
         settings = graph.get_json(beta + '/admin/people/photoUpdateSettings')
         settings.pop('@odata.context', None)
         if str(settings.get('source', '')).lower() == 'onpremises':
-            problems.append('The tenant photo update policy (photoUpdateSettings) has source onPremises: Microsoft 365 refuses '
-                            'photo updates from the cloud. Change it to cloud or manage photos on-premises.')
+            problems.append(
+                'The tenant photo update policy (photoUpdateSettings) has source onPremises: Microsoft 365 refuses '
+                'photo updates from the cloud. Change it to cloud or manage photos on-premises.'
+            )
     except GraphError:
         settings = None  # needs PeopleSettings.Read.All; its absence is not a problem for a sync
-    result = dict(changed=False, roles=roles, can_write_photos=can_write, can_read_users=can_read_users,
-                  photo_update_settings=settings, problems=problems)
-    blocking = (module.params['require_write'] and can_write is False) or \
-        (module.params['require_user_read'] and can_read_users is False) or \
-        (settings is not None and str(settings.get('source', '')).lower() == 'onpremises' and module.params['require_write'])
+    result = dict(
+        changed=False,
+        roles=roles,
+        can_write_photos=can_write,
+        can_read_users=can_read_users,
+        photo_update_settings=settings,
+        problems=problems,
+    )
+    blocking = (
+        (module.params['require_write'] and can_write is False)
+        or (module.params['require_user_read'] and can_read_users is False)
+        or (settings is not None and str(settings.get('source', '')).lower() == 'onpremises' and module.params['require_write'])
+    )
     if blocking:
         module.fail_json(msg='Preflight failed: ' + ' '.join(problems), **result)
     module.exit_json(**result)

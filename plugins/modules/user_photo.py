@@ -233,8 +233,15 @@ def main():
 
     graph = module.graph()
     try:
-        outcome = reconcile(graph, user, desired, force=params['force'], backup=params['backup'], backup_dir=params['backup_dir'],
-                            check_mode=module.check_mode)
+        outcome = reconcile(
+            graph,
+            user,
+            desired,
+            force=params['force'],
+            backup=params['backup'],
+            backup_dir=params['backup_dir'],
+            check_mode=module.check_mode,
+        )
     except GraphError as exc:
         module.warn_retries()
         module.fail_graph(exc, msg='Cannot manage the photo of %s' % user, **result)
@@ -242,8 +249,7 @@ def main():
         module.fail_json(msg='Cannot write the backup of %s to %s: %s' % (user, params['backup_dir'], exc), **result)
 
     module.warn_retries()
-    result.update(changed=outcome.changed, action=outcome.action, photo=outcome.photo, previous=outcome.previous,
-                  distance=outcome.distance)
+    result.update(changed=outcome.changed, action=outcome.action, photo=outcome.photo, previous=outcome.previous, distance=outcome.distance)
     result['backup_file'] = outcome.backup_file
     if module._diff:
         result['diff'] = outcome.diff()

@@ -117,8 +117,15 @@ def describe_user_photo(graph, user, dest):
     if content is None:
         entry['has_photo'] = False
         return entry
-    entry.update(has_photo=True, etag=meta.etag, width=meta.width, height=meta.height,
-                 content_type=content.content_type or meta.content_type, sha256=content.sha256, bytes=len(content.data))
+    entry.update(
+        has_photo=True,
+        etag=meta.etag,
+        width=meta.width,
+        height=meta.height,
+        content_type=content.content_type or meta.content_type,
+        sha256=content.sha256,
+        bytes=len(content.data),
+    )
     if dest:
         path = os.path.join(dest, safe_name(user) + EXTENSIONS.get(entry['content_type'], '.jpg'))
         with open(path, 'wb') as handle:
@@ -128,8 +135,11 @@ def describe_user_photo(graph, user, dest):
 
 
 def main():
-    module = GraphModule(dict(users=dict(type='list', elements='str', required=True), dest=dict(type='path')),
-                         libraries=('requests', 'msal'), supports_check_mode=True)
+    module = GraphModule(
+        dict(users=dict(type='list', elements='str', required=True), dest=dict(type='path')),
+        libraries=('requests', 'msal'),
+        supports_check_mode=True,
+    )
     dest = module.params['dest']
     if dest:
         try:

@@ -306,11 +306,16 @@ def add_purged(entries, members, declared_users):
 
 def main():
     argument_spec = dict(
-        photos=dict(type='list', elements='dict', default=[], options=dict(
-            user=dict(type='str', required=True),
-            src=dict(type='path'),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-        )),
+        photos=dict(
+            type='list',
+            elements='dict',
+            default=[],
+            options=dict(
+                user=dict(type='str', required=True),
+                src=dict(type='path'),
+                state=dict(type='str', default='present', choices=['present', 'absent']),
+            ),
+        ),
         src_dir=dict(type='path'),
         match=dict(type='str', default='upn', choices=['upn', 'mail_nickname', 'mail']),
         purge=dict(type='bool', default=False),
@@ -329,8 +334,10 @@ def main():
     module = GraphModule(argument_spec, supports_check_mode=True)
     params = module.params
     if params['purge'] and not params['purge_group']:
-        module.fail_json(msg='purge=true needs purge_group (a group id or name) to scope which users may lose their photo; '
-                             'a tenant-wide purge is refused.')
+        module.fail_json(
+            msg='purge=true needs purge_group (a group id or name) to scope which users may lose their photo; '
+            'a tenant-wide purge is refused.'
+        )
     if params['src_dir'] and not os.path.isdir(params['src_dir']):
         module.fail_json(msg='src_dir %s is not a directory' % params['src_dir'])
     if not params['photos'] and not params['src_dir'] and not params['purge']:
@@ -359,9 +366,19 @@ def main():
     backup = params['backup'] if params['backup'] is not None else 'removals'
     state = StateFile(params['state_file']) if params['state_file'] else None
     thumbs = ThumbnailStore(_make_dir(module, params['report_dir'])) if params['report_dir'] else None
-    run = BulkRun(graph, settings, cache_dir=params['cache_dir'], state=state, backup=backup, backup_dir=params['backup_dir'],
-                  force=params['force'], check_mode=module.check_mode, thumbs=thumbs,
-                  workers=max(params['max_concurrency'], params['concurrency']), processes=os.cpu_count() or 2)
+    run = BulkRun(
+        graph,
+        settings,
+        cache_dir=params['cache_dir'],
+        state=state,
+        backup=backup,
+        backup_dir=params['backup_dir'],
+        force=params['force'],
+        check_mode=module.check_mode,
+        thumbs=thumbs,
+        workers=max(params['max_concurrency'], params['concurrency']),
+        processes=os.cpu_count() or 2,
+    )
     try:
         results = run.run(entries)
     finally:
@@ -372,8 +389,14 @@ def main():
     if params['src_dir']:
         output['ignored_files'] = ignored
     if thumbs:
-        output['report_files'] = write_reports(params['report_dir'], summary, results, module.check_mode, thumbs,
-                                               extra={'peak_concurrency': limiter.peak, 'throttled': limiter.throttled})
+        output['report_files'] = write_reports(
+            params['report_dir'],
+            summary,
+            results,
+            module.check_mode,
+            thumbs,
+            extra={'peak_concurrency': limiter.peak, 'throttled': limiter.throttled},
+        )
         thumbs.cleanup()
     if module._diff:
         output['diff'] = [diff for index, diff in sorted(run.diffs, key=lambda item: item[0])]

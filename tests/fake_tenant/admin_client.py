@@ -1,4 +1,5 @@
 """Convenience calls against a running tenant (in-process or subprocess), stdlib only."""
+
 import json
 import ssl
 import urllib.error
@@ -58,9 +59,14 @@ class AdminClientMixin:
 
     def token(self, client_id=seedmod.DEMO_APP_ID, client_secret='demo-client-secret'):
         """Client-credentials access token through the real token endpoint."""
-        form = urllib.parse.urlencode({'grant_type': 'client_credentials', 'client_id': client_id,
-                                       'client_secret': client_secret,
-                                       'scope': 'https://graph.microsoft.com/.default'}).encode('ascii')
+        form = urllib.parse.urlencode(
+            {
+                'grant_type': 'client_credentials',
+                'client_id': client_id,
+                'client_secret': client_secret,
+                'scope': 'https://graph.microsoft.com/.default',
+            }
+        ).encode('ascii')
         url = '%s/%s/oauth2/v2.0/token' % (self.info['authority_host'], self.info['tenant_id'])
         status, _headers, data = self.http('POST', url, form, {'Content-Type': 'application/x-www-form-urlencoded'})
         if status != 200:

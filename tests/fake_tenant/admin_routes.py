@@ -1,4 +1,5 @@
 """/_fake/*: test-only control and inspection API (no auth, never part of the emulated service)."""
+
 import json
 
 from . import imaging
@@ -58,11 +59,16 @@ class AdminRoutes:
             return _fail(404, 'no such user %s' % key)
         record = self.ctx.store.photo_record(user['id']) or {}
         present = bool(record.get('present'))
-        info = {'user_id': user['id'], 'userPrincipalName': user['userPrincipalName'], 'has_photo': present,
-                'upload_count': record.get('upload_count', 0)}
+        info = {
+            'user_id': user['id'],
+            'userPrincipalName': user['userPrincipalName'],
+            'has_photo': present,
+            'upload_count': record.get('upload_count', 0),
+        }
         if present:
-            info.update({k: record[k] for k in ('sha256', 'width', 'height', 'etag', 'media_etag', 'content_type',
-                                                'size_bytes', 'updated')})
+            info.update(
+                {k: record[k] for k in ('sha256', 'width', 'height', 'etag', 'media_etag', 'content_type', 'size_bytes', 'updated')}
+            )
         return _ok(info)
 
     def set_photo(self, req, key):

@@ -1,4 +1,5 @@
 """POST /v1.0/$batch: JSON batching with dependsOn, executed through the normal router."""
+
 import base64
 import binascii
 import json
@@ -26,8 +27,7 @@ def _validate(payload):
         raise BatchError('The number of requests in the batch (%d) exceeds the limit of %d.' % (len(items), MAX_REQUESTS))
     seen = {}
     for item in items:
-        if not isinstance(item, dict) or not item.get('method') or not isinstance(item.get('url'), str) \
-                or item.get('id') in (None, ''):
+        if not isinstance(item, dict) or not item.get('method') or not isinstance(item.get('url'), str) or item.get('id') in (None, ''):
             raise BatchError('Invalid batch payload format: every request needs id, method and url.')
         ident = str(item['id'])
         if ident in seen:
@@ -79,8 +79,9 @@ def _sub_request(outer, item):
     headers = {k.lower(): str(v) for k, v in (item.get('headers') or {}).items()}
     if 'client-request-id' not in headers:
         headers['client-request-id'] = outer.client_request_id
-    return Request(item['method'], '/v1.0' + split.path, parse_qs(split.query, keep_blank_values=True), headers,
-                   _decode_body(item), batch_item=True)
+    return Request(
+        item['method'], '/v1.0' + split.path, parse_qs(split.query, keep_blank_values=True), headers, _decode_body(item), batch_item=True
+    )
 
 
 def _to_item(ident, response):
@@ -108,8 +109,7 @@ def handle(router, req, claims):
         ident = str(item['id'])
         failed = [d for d in _depends(item) if results[d]['status'] >= 400]
         if failed:
-            response = graph_error(req, 424, 'FailedDependency',
-                                   'The request could not be executed because request %s failed.' % failed[0])
+            response = graph_error(req, 424, 'FailedDependency', 'The request could not be executed because request %s failed.' % failed[0])
             key = router.route_key(str(item['method']).upper(), '/v1.0/' + item['url'].split('?')[0].lstrip('/'))
         else:
             try:

@@ -4,6 +4,7 @@ The CA is created once per state directory and reused, so clients that were
 given ca.pem keep trusting restarted tenants.  The token signing key is NOT
 kept here: it is generated per start (see tokens.py).
 """
+
 import base64
 import datetime
 import hashlib
@@ -66,14 +67,16 @@ def thumbprints(cert):
 
 def _builder(subject, issuer, public_key, days):
     now = _now()
-    return (x509.CertificateBuilder()
-            .subject_name(subject)
-            .issuer_name(issuer)
-            .public_key(public_key)
-            .serial_number(x509.random_serial_number())
-            # Back-dated so small clock differences never make a fresh cert "not yet valid".
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=days)))
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        # Back-dated so small clock differences never make a fresh cert "not yet valid".
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=days))
+    )
 
 
 def ensure_ca(state_dir):
@@ -88,13 +91,26 @@ def ensure_ca(state_dir):
     # EC keys: generation is instant, unlike RSA, and clients do not care.
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'Fake M365 Tenant Test CA')])
-    cert = (_builder(name, name, key.public_key(), 3650)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                         crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        _builder(name, name, key.public_key(), 3650)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
     atomic_write(key_path, _pem_key(key), private=True)
     atomic_write(cert_path, _pem_cert(cert))
     return cert, key
@@ -118,16 +134,29 @@ def ensure_server_cert(state_dir, ca_cert, ca_key):
         return cert_path, key_path
     key = ec.generate_private_key(ec.SECP256R1())
     sans = [x509.DNSName('localhost')] + [x509.IPAddress(ipaddress.ip_address(a)) for a in SERVER_NAMES if a != 'localhost']
-    cert = (_builder(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost')]), ca_cert.subject, key.public_key(), 825)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=True, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        _builder(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'localhost')]), ca_cert.subject, key.public_key(), 825)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=True,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     atomic_write(key_path, _pem_key(key), private=True)
     atomic_write(cert_path, _pem_cert(cert))
     return cert_path, key_path
@@ -147,12 +176,14 @@ def ensure_client_cert(state_dir, pem_name, common_name):
     else:
         key = new_rsa_key()
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        cert = (_builder(name, name, key.public_key(), 730)
-                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
+        cert = (
+            _builder(name, name, key.public_key(), 730)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
         pfx = pkcs12.serialize_key_and_certificates(
-            common_name.encode('utf-8'), key, cert, None,
-            serialization.BestAvailableEncryption(PFX_PASSWORD.encode('ascii')))
+            common_name.encode('utf-8'), key, cert, None, serialization.BestAvailableEncryption(PFX_PASSWORD.encode('ascii'))
+        )
         atomic_write(pfx_path, pfx, private=True)
         atomic_write(pem_path, _pem_key(key) + _pem_cert(cert), private=True)
     return _pem_cert(cert).decode('ascii')

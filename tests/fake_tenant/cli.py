@@ -1,4 +1,5 @@
 """python -m fake_tenant serve | mint-federated-token | stop"""
+
 import argparse
 import errno
 import json
@@ -36,8 +37,7 @@ def _parser():
     serve.add_argument('--fault-503-rate', type=float, default=0.0)
     serve.add_argument('--fault-drop-rate', type=float, default=0.0)
     serve.add_argument('--token-lifetime', type=int, default=3599)
-    serve.add_argument('--token-early-expiry', type=float, default=0,
-                       help='reject tokens older than this many seconds (0 = off)')
+    serve.add_argument('--token-early-expiry', type=float, default=0, help='reject tokens older than this many seconds (0 = off)')
     serve.add_argument('--fault-seed', type=int)
     serve.add_argument('--identity-header', default='fake-identity-header')
     serve.add_argument('--verbose', action='store_true', help='log every request to stderr')
@@ -56,13 +56,27 @@ def _parser():
 
 
 def _serve(args):
-    tenant = FakeTenant(args.state_dir, seed=args.seed, mode=args.mode, host=args.host, graph_port=args.graph_port,
-                        login_port=args.login_port, info_file=args.info_file and os.path.abspath(args.info_file),
-                        fault_seed=args.fault_seed, identity_header=args.identity_header, verbose=args.verbose,
-                        jpeg_quality=args.jpeg_quality, max_dimension=args.max_dimension, latency_ms=args.latency_ms,
-                        concurrency_cap=args.concurrency_cap, retry_after=args.retry_after,
-                        fault_503_rate=args.fault_503_rate, fault_drop_rate=args.fault_drop_rate,
-                        token_lifetime=args.token_lifetime, token_early_expiry=args.token_early_expiry)
+    tenant = FakeTenant(
+        args.state_dir,
+        seed=args.seed,
+        mode=args.mode,
+        host=args.host,
+        graph_port=args.graph_port,
+        login_port=args.login_port,
+        info_file=args.info_file and os.path.abspath(args.info_file),
+        fault_seed=args.fault_seed,
+        identity_header=args.identity_header,
+        verbose=args.verbose,
+        jpeg_quality=args.jpeg_quality,
+        max_dimension=args.max_dimension,
+        latency_ms=args.latency_ms,
+        concurrency_cap=args.concurrency_cap,
+        retry_after=args.retry_after,
+        fault_503_rate=args.fault_503_rate,
+        fault_drop_rate=args.fault_drop_rate,
+        token_lifetime=args.token_lifetime,
+        token_early_expiry=args.token_early_expiry,
+    )
     stopping = threading.Event()
 
     def on_signal(_signum, _frame):
@@ -86,8 +100,9 @@ def _serve(args):
 
 
 def _mint(args):
-    token = mint_federated_token(args.state_dir, args.client_id, subject=args.subject, lifetime=args.lifetime,
-                                 audience=args.audience, issuer=args.issuer)
+    token = mint_federated_token(
+        args.state_dir, args.client_id, subject=args.subject, lifetime=args.lifetime, audience=args.audience, issuer=args.issuer
+    )
     if args.out:
         with open(args.out, 'w', encoding='utf-8') as handle:
             handle.write(token)

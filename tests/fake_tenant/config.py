@@ -1,4 +1,5 @@
 """Start-up options and the subset that can be changed at runtime (/_fake/config)."""
+
 import threading
 
 DEFAULTS = {
@@ -30,6 +31,7 @@ def _non_negative(kind):
         if value < 0:
             raise ValueError('must not be negative')
         return value
+
     return convert
 
 

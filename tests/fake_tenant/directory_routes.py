@@ -1,21 +1,37 @@
 """/users, /groups and the beta photoUpdateSettings resource."""
+
 import json
 
 from . import odata
 from .http_types import Response, graph_error, json_response
 
-USER_READ = frozenset(['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All',
-                       'Directory.ReadWrite.All'])
-GROUP_READ = frozenset(['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All',
-                        'Directory.ReadWrite.All'])
+USER_READ = frozenset(['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'])
+GROUP_READ = frozenset(['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'])
 SETTINGS_READ = frozenset(['PeopleSettings.Read.All', 'PeopleSettings.ReadWrite.All'])
 SETTINGS_WRITE = frozenset(['PeopleSettings.ReadWrite.All'])
 
 USER_DEFAULT = ('id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName')
-USER_PROPS = USER_DEFAULT + ('givenName', 'surname', 'accountEnabled', 'userType', 'jobTitle', 'department',
-                             'businessPhones', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'otherMails',
-                             'proxyAddresses', 'employeeId', 'companyName', 'usageLocation', 'onPremisesSyncEnabled',
-                             'onPremisesImmutableId', 'createdDateTime', 'externalUserState')
+USER_PROPS = USER_DEFAULT + (
+    'givenName',
+    'surname',
+    'accountEnabled',
+    'userType',
+    'jobTitle',
+    'department',
+    'businessPhones',
+    'mobilePhone',
+    'officeLocation',
+    'preferredLanguage',
+    'otherMails',
+    'proxyAddresses',
+    'employeeId',
+    'companyName',
+    'usageLocation',
+    'onPremisesSyncEnabled',
+    'onPremisesImmutableId',
+    'createdDateTime',
+    'externalUserState',
+)
 USER_FILTER = ('id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName', 'givenName', 'surname', 'userType')
 GROUP_DEFAULT = ('id', 'displayName', 'description', 'mail', 'mailEnabled', 'mailNickname', 'securityEnabled', 'groupTypes')
 GROUP_FILTER = ('id', 'displayName', 'mailNickname', 'mail')
@@ -24,8 +40,12 @@ SORTABLE = ('displayName', 'userPrincipalName')
 
 
 def not_found(req, key):
-    return graph_error(req, 404, 'Request_ResourceNotFound',
-                       "Resource '%s' does not exist or one of its queried reference-property objects are not present." % key)
+    return graph_error(
+        req,
+        404,
+        'Request_ResourceNotFound',
+        "Resource '%s' does not exist or one of its queried reference-property objects are not present." % key,
+    )
 
 
 def query_error(req, exc):
@@ -67,12 +87,11 @@ class DirectoryRoutes:
 
     def _filtered_users(self, tree):
         store = self.ctx.store
-        if len(tree) == 1 and len(tree[0]) == 1 and tree[0][0][1] in ('id', 'userPrincipalName', 'mail') \
-                and tree[0][0][0] in ('eq', 'in'):
+        if len(tree) == 1 and len(tree[0]) == 1 and tree[0][0][1] in ('id', 'userPrincipalName', 'mail') and tree[0][0][0] in ('eq', 'in'):
             # Index lookups keep "find this user" filters O(1) on 10,000-user tenants.
             kind, prop, value = tree[0][0]
             found = []
-            for item in ([value] if kind == 'eq' else value):
+            for item in [value] if kind == 'eq' else value:
                 user = store.find_user_by(prop, item)
                 if user is not None and user not in found:
                     found.append(user)
@@ -89,8 +108,7 @@ class DirectoryRoutes:
             top = odata.parse_top(req)
             raw_filter = req.param('$filter')
             with self.ctx.store.lock:
-                users = self._filtered_users(odata.parse_filter(raw_filter, USER_FILTER)) if raw_filter \
-                    else list(self.ctx.store.users)
+                users = self._filtered_users(odata.parse_filter(raw_filter, USER_FILTER)) if raw_filter else list(self.ctx.store.users)
             return self._collection_page(req, users, 'users', selected, USER_DEFAULT, top)
         except odata.QueryError as exc:
             return query_error(req, exc)
@@ -222,9 +240,14 @@ class DirectoryRoutes:
         if denied is not None:
             return denied
         settings = self.ctx.store.settings
-        return json_response(200, {'@odata.context': self.ctx.graph_url + '/beta/$metadata#admin/people/photoUpdateSettings/$entity',
-                                   'source': settings.get('source', 'cloud'),
-                                   'allowedRoles': list(settings.get('allowedRoles', []))})
+        return json_response(
+            200,
+            {
+                '@odata.context': self.ctx.graph_url + '/beta/$metadata#admin/people/photoUpdateSettings/$entity',
+                'source': settings.get('source', 'cloud'),
+                'allowedRoles': list(settings.get('allowedRoles', [])),
+            },
+        )
 
     def patch_settings(self, req, claims, _params):
         denied = self.require(req, claims, SETTINGS_WRITE)
@@ -240,9 +263,9 @@ class DirectoryRoutes:
         for key, value in body.items():
             if key == '@odata.type':
                 continue
-            if key == 'source' and value in ('cloud', 'onPremises'):
-                changes[key] = value
-            elif key == 'allowedRoles' and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            valid_source = key == 'source' and value in ('cloud', 'onPremises')
+            valid_roles = key == 'allowedRoles' and isinstance(value, list) and all(isinstance(v, str) for v in value)
+            if valid_source or valid_roles:
                 changes[key] = value
             else:
                 return graph_error(req, 400, 'BadRequest', "Invalid value for property '%s'." % key)

@@ -3,6 +3,7 @@
 Its key is kept in the state dir so tokens can be minted by a separate
 process (CLI or test) and verified by the running tenant.
 """
+
 import json
 import os
 import time
@@ -10,7 +11,8 @@ import uuid
 
 import jwt
 
-from . import certs, seed as seedmod
+from . import certs
+from . import seed as seedmod
 
 KID = 'external-idp-1'
 
@@ -33,21 +35,35 @@ def _issuer_from_state(state_dir):
     return issuer_for(info['authority_host'])
 
 
-def mint_federated_token(state_dir, client_id, subject=seedmod.FEDERATED_SUBJECT, lifetime=600,
-                         audience=seedmod.FEDERATED_AUDIENCE, issuer=None):
+def mint_federated_token(
+    state_dir, client_id, subject=seedmod.FEDERATED_SUBJECT, lifetime=600, audience=seedmod.FEDERATED_AUDIENCE, issuer=None
+):
     """A workload-identity token the federated app can present as client_assertion."""
     issuer = issuer or _issuer_from_state(state_dir)
     now = int(time.time())
-    claims = {'iss': issuer, 'sub': subject, 'aud': audience, 'iat': now, 'nbf': now, 'exp': now + int(lifetime),
-              'jti': uuid.uuid4().hex, 'client_id_hint': client_id}
+    claims = {
+        'iss': issuer,
+        'sub': subject,
+        'aud': audience,
+        'iat': now,
+        'nbf': now,
+        'exp': now + int(lifetime),
+        'jti': uuid.uuid4().hex,
+        'client_id_hint': client_id,
+    }
     return jwt.encode(claims, external_key(state_dir), algorithm='RS256', headers={'kid': KID})
 
 
 def openid_configuration(authority_host):
     issuer = issuer_for(authority_host)
-    return {'issuer': issuer, 'jwks_uri': issuer + '/keys', 'response_types_supported': ['id_token'],
-            'subject_types_supported': ['public'], 'id_token_signing_alg_values_supported': ['RS256'],
-            'claims_supported': ['sub', 'aud', 'exp', 'iat', 'iss', 'jti']}
+    return {
+        'issuer': issuer,
+        'jwks_uri': issuer + '/keys',
+        'response_types_supported': ['id_token'],
+        'subject_types_supported': ['public'],
+        'id_token_signing_alg_values_supported': ['RS256'],
+        'claims_supported': ['sub', 'aud', 'exp', 'iat', 'iss', 'jti'],
+    }
 
 
 def jwks(state_dir):

@@ -1,4 +1,5 @@
 """Small file helpers shared by the state-keeping modules."""
+
 import json
 import os
 import tempfile

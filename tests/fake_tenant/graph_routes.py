@@ -1,4 +1,5 @@
 """Graph listener: route table, bearer-token check, load model, then the resource handlers."""
+
 from urllib.parse import unquote
 
 from . import batch
@@ -22,8 +23,10 @@ _ROUTES = [
     (('v1.0', 'groups', '*', 'members'), {'GET': 'GET /v1.0/groups/{id}/members'}),
     (('v1.0', 'groups', '*', 'transitivemembers'), {'GET': 'GET /v1.0/groups/{id}/transitiveMembers'}),
     (('v1.0', '$batch'), {'POST': 'POST /v1.0/$batch'}),
-    (('beta', 'admin', 'people', 'photoupdatesettings'),
-     {'GET': 'GET /beta/admin/people/photoUpdateSettings', 'PATCH': 'PATCH /beta/admin/people/photoUpdateSettings'}),
+    (
+        ('beta', 'admin', 'people', 'photoupdatesettings'),
+        {'GET': 'GET /beta/admin/people/photoUpdateSettings', 'PATCH': 'PATCH /beta/admin/people/photoUpdateSettings'},
+    ),
 ]
 _PARAM_NAMES = {'users': ('user', 'size'), 'groups': ('group',)}
 
@@ -89,10 +92,16 @@ class GraphRouter:
         try:
             return self.ctx.tokens.validate(token.strip()), None
         except TokenError as exc:
-            return None, graph_error(req, 401, 'InvalidAuthenticationToken', str(exc),
-                                     {'WWW-Authenticate': 'Bearer realm="", authorization_uri="%s/%s/oauth2/authorize", '
-                                                          'client_id="%s"' % (self.ctx.authority_host, self.ctx.store.tenant_id,
-                                                                              '00000003-0000-0000-c000-000000000000')})
+            return None, graph_error(
+                req,
+                401,
+                'InvalidAuthenticationToken',
+                str(exc),
+                {
+                    'WWW-Authenticate': 'Bearer realm="", authorization_uri="%s/%s/oauth2/authorize", '
+                    'client_id="%s"' % (self.ctx.authority_host, self.ctx.store.tenant_id, '00000003-0000-0000-c000-000000000000')
+                },
+            )
 
     def handle(self, req, claims=None):
         """Route one request (top-level or $batch item) and return (stats route key, Response)."""
@@ -108,8 +117,7 @@ class GraphRouter:
             segment = parts[-1] if parts else ''
             return key, graph_error(req, 400, 'BadRequest', "Resource not found for the segment '%s'." % segment)
         if key == 'OTHER':
-            return key, graph_error(req, 405, 'Request_BadRequest',
-                                    "The HTTP method '%s' is not allowed for this resource." % req.method)
+            return key, graph_error(req, 405, 'Request_BadRequest', "The HTTP method '%s' is not allowed for this resource." % req.method)
         if key == 'POST /v1.0/$batch':
             if req.batch_item:
                 return key, graph_error(req, 400, 'BadRequest', 'A $batch request cannot be nested in a batch.')
@@ -123,8 +131,13 @@ class GraphRouter:
         service = self.ctx.service
         app = claims.get('appid', '')
         if not service.try_acquire(app):
-            return graph_error(req, 429, 'TooManyRequests', 'Application is over its MailboxConcurrency limit.',
-                               {'Retry-After': format_seconds(self.ctx.config.retry_after)})
+            return graph_error(
+                req,
+                429,
+                'TooManyRequests',
+                'Application is over its MailboxConcurrency limit.',
+                {'Retry-After': format_seconds(self.ctx.config.retry_after)},
+            )
         try:
             service.hold()
             fault = service.roll_fault(allow_drop=not req.batch_item)

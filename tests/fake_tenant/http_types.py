@@ -3,6 +3,7 @@
 Routers work on these instead of on the socket handler, so a $batch
 sub-request goes through exactly the same code as a top-level request.
 """
+
 import datetime
 import json
 import uuid
@@ -60,8 +61,13 @@ def utc_stamp():
 
 
 def graph_error(req, status, code, message, headers=None):
-    body = {'error': {'code': code, 'message': message, 'innerError': {
-        'date': utc_stamp(), 'request-id': req.request_id, 'client-request-id': req.client_request_id}}}
+    body = {
+        'error': {
+            'code': code,
+            'message': message,
+            'innerError': {'date': utc_stamp(), 'request-id': req.request_id, 'client-request-id': req.client_request_id},
+        }
+    }
     return json_response(status, body, headers)
 
 

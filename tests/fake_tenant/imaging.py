@@ -6,6 +6,7 @@ effect of the real service (bytes and hashes never round-trip); the exact
 quality and size cap are assumptions (reference §6, §15).
 passthrough: keep the uploaded bytes exactly (unit tests).
 """
+
 import hashlib
 import io
 import threading

@@ -1,4 +1,5 @@
 """The slice of OData query options the fake supports: $select, $top, $skiptoken, $filter, $orderby, $count."""
+
 import base64
 import re
 from urllib.parse import quote
@@ -56,8 +57,10 @@ class _Parser:
     def _prop(self, name):
         canonical = self.props.get(name.lower())
         if canonical is None:
-            raise QueryError('Request_UnsupportedQuery', "Unsupported or invalid query filter clause specified for property "
-                                                         "'%s' of resource 'User'." % name)
+            raise QueryError(
+                'Request_UnsupportedQuery',
+                "Unsupported or invalid query filter clause specified for property '%s' of resource 'User'." % name,
+            )
         return canonical
 
     def _peek_word(self):
@@ -113,8 +116,11 @@ def parse_filter(text, props):
     tree = _Parser(_tokens(text), {p.lower(): p for p in props}).parse()
     count = sum(len(c[2]) if c[0] == 'in' else 1 for conj in tree for c in conj)
     if count > MAX_IN_VALUES:
-        raise QueryError('Request_UnsupportedQuery', 'Too many child clauses specified in search filter expression '
-                                                     "containing 'OR' operators: %d. Max allowed: %d." % (count, MAX_IN_VALUES))
+        raise QueryError(
+            'Request_UnsupportedQuery',
+            'Too many child clauses specified in search filter expression '
+            "containing 'OR' operators: %d. Max allowed: %d." % (count, MAX_IN_VALUES),
+        )
     return tree
 
 
@@ -157,8 +163,9 @@ def parse_top(req, default=100, maximum=999):
     if raw is None:
         return default
     if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise QueryError('Request_UnsupportedQuery',
-                         "Invalid page size specified: '%s'. Must be between 1 and %d inclusive." % (raw, maximum))
+        raise QueryError(
+            'Request_UnsupportedQuery', "Invalid page size specified: '%s'. Must be between 1 and %d inclusive." % (raw, maximum)
+        )
     return int(raw)
 
 
@@ -170,11 +177,11 @@ def decode_skiptoken(token):
     if token is None:
         return 0
     try:
-        raw = token[len('RFNwdAIA'):]
+        raw = token[len('RFNwdAIA') :]
         text = base64.urlsafe_b64decode(raw + '=' * (-len(raw) % 4)).decode('ascii')
         if not token.startswith('RFNwdAIA') or not text.startswith('offset:'):
             raise ValueError(text)
-        return int(text[len('offset:'):])
+        return int(text[len('offset:') :])
     except (ValueError, UnicodeDecodeError):
         raise QueryError('Request_BadRequest', "The specified page token value has expired or is invalid.") from None
 
@@ -201,7 +208,7 @@ def context_url(base, entity_set, selected, single=False):
 def page(items, req, top, page_url):
     """Slice items for this request and build an absolute @odata.nextLink carrying the other options."""
     offset = decode_skiptoken(req.param('$skiptoken'))
-    chunk = items[offset:offset + top]
+    chunk = items[offset : offset + top]
     next_link = None
     if offset + top < len(items):
         params = []

@@ -1,12 +1,21 @@
 """/users/{id}/photo and /photos: metadata, bytes, renditions, upload and delete."""
+
 import hashlib
 
 from . import imaging
 from .http_types import Response, format_seconds, graph_error, json_response
 
 MAX_PHOTO_BYTES = 4 * 1024 * 1024
-PHOTO_READ = frozenset(['ProfilePhoto.Read.All', 'ProfilePhoto.ReadWrite.All', 'User.Read.All', 'User.ReadWrite.All',
-                        'Directory.Read.All', 'Directory.ReadWrite.All'])
+PHOTO_READ = frozenset(
+    [
+        'ProfilePhoto.Read.All',
+        'ProfilePhoto.ReadWrite.All',
+        'User.Read.All',
+        'User.ReadWrite.All',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+    ]
+)
 PHOTO_WRITE = frozenset(['ProfilePhoto.ReadWrite.All', 'User.ReadWrite.All'])
 NOT_FOUND_MESSAGE = "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."
 POLICY_MESSAGE = "Photo updates are blocked by the organization's photo update policy."
@@ -40,19 +49,27 @@ class PhotoRoutes:
             return None
         write = req.method in ('PUT', 'PATCH', 'DELETE')
         if scenario == 'mailbox_on_premises':
-            return graph_error(req, 404, 'MailboxNotEnabledForRESTAPI',
-                               'The mailbox is either inactive, soft-deleted, or is hosted on-premise.')
+            return graph_error(
+                req, 404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.'
+            )
         if scenario == 'mailbox_not_hosted':
-            return graph_error(req, 404, 'MailboxNotHostedInExchangeOnline',
-                               'The mailbox is hosted on-premises and cannot be reached through this API.')
+            return graph_error(
+                req, 404, 'MailboxNotHostedInExchangeOnline', 'The mailbox is hosted on-premises and cannot be reached through this API.'
+            )
         if scenario == 'access_denied':
             return graph_error(req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
         if scenario == 'throttled':
-            return graph_error(req, 429, 'TooManyRequests', 'Please retry again later.',
-                               {'Retry-After': format_seconds(self.ctx.config.retry_after)})
+            return graph_error(
+                req, 429, 'TooManyRequests', 'Please retry again later.', {'Retry-After': format_seconds(self.ctx.config.retry_after)}
+            )
         if scenario == 'service_unavailable':
-            return graph_error(req, 503, 'ServiceUnavailable', 'Service is temporarily unavailable.',
-                               {'Retry-After': format_seconds(self.ctx.config.retry_after)})
+            return graph_error(
+                req,
+                503,
+                'ServiceUnavailable',
+                'Service is temporarily unavailable.',
+                {'Retry-After': format_seconds(self.ctx.config.retry_after)},
+            )
         if scenario == 'service_unavailable_no_retry_after':
             return graph_error(req, 503, 'ServiceUnavailable', 'Service is temporarily unavailable.')
         if scenario == 'photo_update_blocked' and write:
@@ -62,20 +79,26 @@ class PhotoRoutes:
     def _metadata(self, user, record, size=None):
         base = self.ctx.graph_url + '/v1.0'
         if size is None:
-            return {'@odata.context': "%s/$metadata#users('%s')/photo/$entity" % (base, user['id']),
-                    '@odata.mediaContentType': record['content_type'],
-                    '@odata.mediaEtag': '"%s"' % record['media_etag'],
-                    'id': '%dx%d' % (record['width'], record['height']),
-                    'width': record['width'], 'height': record['height']}
-        return {'@odata.context': "%s/$metadata#users('%s')/photos/$entity" % (base, user['id']),
-                '@odata.mediaContentType': 'image/jpeg',
-                '@odata.mediaEtag': '"%s"' % _derived(record['media_etag'], size)[:8].upper(),
-                'id': '%dx%d' % (size, size), 'width': size, 'height': size}
+            return {
+                '@odata.context': "%s/$metadata#users('%s')/photo/$entity" % (base, user['id']),
+                '@odata.mediaContentType': record['content_type'],
+                '@odata.mediaEtag': '"%s"' % record['media_etag'],
+                'id': '%dx%d' % (record['width'], record['height']),
+                'width': record['width'],
+                'height': record['height'],
+            }
+        return {
+            '@odata.context': "%s/$metadata#users('%s')/photos/$entity" % (base, user['id']),
+            '@odata.mediaContentType': 'image/jpeg',
+            '@odata.mediaEtag': '"%s"' % _derived(record['media_etag'], size)[:8].upper(),
+            'id': '%dx%d' % (size, size),
+            'width': size,
+            'height': size,
+        }
 
     @staticmethod
     def _bytes_response(data, content_type, etag):
-        return Response(200, data, {'Content-Type': content_type, 'ETag': 'W/"%s"' % etag,
-                                    'Cache-Control': 'max-age=21600, private'})
+        return Response(200, data, {'Content-Type': content_type, 'ETag': 'W/"%s"' % etag, 'Cache-Control': 'max-age=21600, private'})
 
     # ----- reads --------------------------------------------------------------------------
     def _stored_photo(self, req, claims, params):
@@ -109,8 +132,9 @@ class PhotoRoutes:
             item = self._metadata(user, record, size)
             del item['@odata.context']
             values.append(item)
-        return json_response(200, {'@odata.context': "%s/v1.0/$metadata#users('%s')/photos" % (self.ctx.graph_url, user['id']),
-                                   'value': values})
+        return json_response(
+            200, {'@odata.context': "%s/v1.0/$metadata#users('%s')/photos" % (self.ctx.graph_url, user['id']), 'value': values}
+        )
 
     def _sized(self, req, claims, params):
         user, record, error = self._stored_photo(req, claims, params)
@@ -140,8 +164,12 @@ class PhotoRoutes:
         if denied is not None:
             return None, denied
         if req.method != 'DELETE' and len(req.body) > MAX_PHOTO_BYTES:
-            return None, graph_error(req, 413, 'RequestEntityTooLarge',
-                                     'The request body is too large. The maximum photo size is 4 MB (%d bytes).' % MAX_PHOTO_BYTES)
+            return None, graph_error(
+                req,
+                413,
+                'RequestEntityTooLarge',
+                'The request body is too large. The maximum photo size is 4 MB (%d bytes).' % MAX_PHOTO_BYTES,
+            )
         user, error = self._user(req, claims, params['user'], PHOTO_WRITE)
         if error is not None:
             return None, error
@@ -158,13 +186,15 @@ class PhotoRoutes:
             # Reported for the live service (msgraph-sdk-dotnet#237): octet-stream fails server-side.
             return graph_error(req, 500, 'ErrorInternalServerError', 'An internal server error occurred. The operation failed.')
         if content_type not in ACCEPTED_TYPES:
-            return graph_error(req, 400, 'ErrorInvalidImage',
-                               "The content type '%s' is not supported for profile photos; use image/jpeg or image/png."
-                               % (content_type or '(none)'))
+            return graph_error(
+                req,
+                400,
+                'ErrorInvalidImage',
+                "The content type '%s' is not supported for profile photos; use image/jpeg or image/png." % (content_type or '(none)'),
+            )
         config = self.ctx.config
         try:
-            data, stored_type, width, height = imaging.process_upload(req.body, config.mode, config.jpeg_quality,
-                                                                      config.max_dimension)
+            data, stored_type, width, height = imaging.process_upload(req.body, config.mode, config.jpeg_quality, config.max_dimension)
         except imaging.ImageRejected as exc:
             return graph_error(req, 400, 'ImageInvalid', str(exc))
         self.ctx.store.put_photo(user['id'], data, stored_type, width, height)

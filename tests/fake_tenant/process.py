@@ -1,4 +1,5 @@
 """FakeTenantProcess: the CLI in a subprocess, for tests that need a real restart or kill."""
+
 import json
 import os
 import signal
@@ -57,8 +58,13 @@ class FakeTenantProcess(AdminClientMixin):
         env = dict(os.environ)
         env['PYTHONPATH'] = PACKAGE_PARENT + (os.pathsep + env['PYTHONPATH'] if env.get('PYTHONPATH') else '')
         with open(self.log_file, 'ab') as log:
-            self.proc = subprocess.Popen(self._command(options), env=env, stdout=subprocess.DEVNULL,  # pylint: disable=consider-using-with
-                                         stderr=log, stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(
+                self._command(options),
+                env=env,
+                stdout=subprocess.DEVNULL,  # pylint: disable=consider-using-with
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
         deadline = time.time() + self.startup_timeout
         while time.time() < deadline:
             if os.path.exists(self.info_file):

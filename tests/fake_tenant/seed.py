@@ -1,4 +1,5 @@
 """Tenant content: the default seed and merging of user-supplied seeds."""
+
 import copy
 import json
 import uuid
@@ -23,43 +24,53 @@ FEDERATED_AUDIENCE = 'api://AzureADTokenExchange'
 DEFAULT_GROUP = 'Photo Managed Staff'
 
 _PEOPLE = [
-    ('alice', 'Alice Anderson'), ('bob', 'Bob Brown'), ('carol', 'Carol Clark'),
-    ('dave', 'Dave Davis'), ('erin', 'Erin Evans'), ('frank', 'Frank Fischer'),
+    ('alice', 'Alice Anderson'),
+    ('bob', 'Bob Brown'),
+    ('carol', 'Carol Clark'),
+    ('dave', 'Dave Davis'),
+    ('erin', 'Erin Evans'),
+    ('frank', 'Frank Fischer'),
 ]
 
 
 def default_seed():
     users = [{'userPrincipalName': '%s@%s' % (nick, DEFAULT_TENANT_DOMAIN), 'displayName': name} for nick, name in _PEOPLE]
-    users.append({'userPrincipalName': 'onprem@' + DEFAULT_TENANT_DOMAIN, 'displayName': 'Oona Onprem',
-                  'scenario': 'mailbox_on_premises'})
-    users.append({'userPrincipalName': 'blocked@' + DEFAULT_TENANT_DOMAIN, 'displayName': 'Bruno Blocked',
-                  'scenario': 'photo_update_blocked'})
+    users.append({'userPrincipalName': 'onprem@' + DEFAULT_TENANT_DOMAIN, 'displayName': 'Oona Onprem', 'scenario': 'mailbox_on_premises'})
+    users.append(
+        {'userPrincipalName': 'blocked@' + DEFAULT_TENANT_DOMAIN, 'displayName': 'Bruno Blocked', 'scenario': 'photo_update_blocked'}
+    )
     return {
         'tenant_id': DEFAULT_TENANT_ID,
         'tenant_domain': DEFAULT_TENANT_DOMAIN,
         'apps': [
-            {'client_id': DEMO_APP_ID, 'display_name': 'm365.photos demo', 'secrets': ['demo-client-secret'],
-             'roles': list(FULL_ROLES)},
-            {'client_id': READONLY_APP_ID, 'display_name': 'read-only', 'secrets': ['readonly-client-secret'],
-             'roles': list(READONLY_ROLES)},
-            {'client_id': CERT_APP_ID, 'display_name': 'certificate app', 'certificate_file': 'client-cert.pem',
-             'roles': list(FULL_ROLES)},
-            {'client_id': FEDERATED_APP_ID, 'display_name': 'federated app', 'roles': list(FULL_ROLES),
-             'federated_credentials': [{'issuer': FEDERATED_ISSUER, 'subject': FEDERATED_SUBJECT,
-                                        'audience': FEDERATED_AUDIENCE}]},
+            {'client_id': DEMO_APP_ID, 'display_name': 'm365.photos demo', 'secrets': ['demo-client-secret'], 'roles': list(FULL_ROLES)},
+            {
+                'client_id': READONLY_APP_ID,
+                'display_name': 'read-only',
+                'secrets': ['readonly-client-secret'],
+                'roles': list(READONLY_ROLES),
+            },
+            {'client_id': CERT_APP_ID, 'display_name': 'certificate app', 'certificate_file': 'client-cert.pem', 'roles': list(FULL_ROLES)},
+            {
+                'client_id': FEDERATED_APP_ID,
+                'display_name': 'federated app',
+                'roles': list(FULL_ROLES),
+                'federated_credentials': [{'issuer': FEDERATED_ISSUER, 'subject': FEDERATED_SUBJECT, 'audience': FEDERATED_AUDIENCE}],
+            },
         ],
         'managed_identities': [
-            {'client_id': SYSTEM_MI_ID, 'display_name': 'system-assigned identity', 'system_assigned': True,
-             'roles': list(FULL_ROLES)},
-            {'client_id': USER_MI_ID, 'display_name': 'user-assigned read-only identity',
-             'object_id': str(uuid.uuid5(ID_NAMESPACE, 'mi-object/' + USER_MI_ID)),
-             'resource_id': '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/'
-                            'Microsoft.ManagedIdentity/userAssignedIdentities/photos-readonly',
-             'roles': list(READONLY_ROLES)},
+            {'client_id': SYSTEM_MI_ID, 'display_name': 'system-assigned identity', 'system_assigned': True, 'roles': list(FULL_ROLES)},
+            {
+                'client_id': USER_MI_ID,
+                'display_name': 'user-assigned read-only identity',
+                'object_id': str(uuid.uuid5(ID_NAMESPACE, 'mi-object/' + USER_MI_ID)),
+                'resource_id': '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/'
+                'Microsoft.ManagedIdentity/userAssignedIdentities/photos-readonly',
+                'roles': list(READONLY_ROLES),
+            },
         ],
         'users': users,
-        'groups': [{'displayName': DEFAULT_GROUP,
-                    'members': ['%s@%s' % (nick, DEFAULT_TENANT_DOMAIN) for nick, _name in _PEOPLE]}],
+        'groups': [{'displayName': DEFAULT_GROUP, 'members': ['%s@%s' % (nick, DEFAULT_TENANT_DOMAIN) for nick, _name in _PEOPLE]}],
         'photo_update_settings': {'source': 'cloud', 'allowedRoles': []},
     }
 
@@ -94,8 +105,12 @@ def merge_seed(extra):
     for key in ('tenant_id', 'tenant_domain', 'photo_update_settings', 'generated_users'):
         if key in extra:
             result[key] = copy.deepcopy(extra[key])
-    for key, ident in (('apps', 'client_id'), ('users', 'userPrincipalName'), ('groups', 'displayName'),
-                       ('managed_identities', 'client_id')):
+    for key, ident in (
+        ('apps', 'client_id'),
+        ('users', 'userPrincipalName'),
+        ('groups', 'displayName'),
+        ('managed_identities', 'client_id'),
+    ):
         _merge_list(result.setdefault(key, []), copy.deepcopy(extra.get(key, [])), ident)
     return result
 
@@ -142,10 +157,17 @@ def generate_users(tenant_id, spec):
     for number in range(1, count + 1):
         nick = '%s%0*d' % (prefix, width, number)
         upn = '%s@%s' % (nick, domain)
-        users.append({
-            'id': str(uuid.uuid5(ID_NAMESPACE, '%s/user/%s' % (tenant_id, upn.lower()))),
-            'userPrincipalName': upn, 'mail': upn, 'mailNickname': nick,
-            'displayName': 'Generated User %0*d' % (width, number), 'givenName': 'Generated',
-            'surname': 'User %0*d' % (width, number), 'accountEnabled': True, 'userType': 'Member',
-        })
+        users.append(
+            {
+                'id': str(uuid.uuid5(ID_NAMESPACE, '%s/user/%s' % (tenant_id, upn.lower()))),
+                'userPrincipalName': upn,
+                'mail': upn,
+                'mailNickname': nick,
+                'displayName': 'Generated User %0*d' % (width, number),
+                'givenName': 'Generated',
+                'surname': 'User %0*d' % (width, number),
+                'accountEnabled': True,
+                'userType': 'Member',
+            }
+        )
     return users

@@ -1,4 +1,5 @@
 """HTTPS listeners: keep-alive HTTP/1.1, one daemon thread per connection, TLS handshake off the accept loop."""
+
 import http
 import socket
 import socketserver
@@ -97,8 +98,11 @@ class _Handler(BaseHTTPRequestHandler):
             phrase = http.HTTPStatus(response.status).phrase
         except ValueError:
             phrase = 'Unknown'
-        lines = ['HTTP/1.1 %d %s' % (response.status, phrase), 'Date: ' + formatdate(usegmt=True),
-                 'Content-Length: %d' % len(response.body)]
+        lines = [
+            'HTTP/1.1 %d %s' % (response.status, phrase),
+            'Date: ' + formatdate(usegmt=True),
+            'Content-Length: %d' % len(response.body),
+        ]
         lines.extend('%s: %s' % item for item in headers.items())
         if self.close_connection:
             lines.append('Connection: close')
@@ -174,7 +178,8 @@ class TLSServer(ThreadingHTTPServer):
 
 
 def start_thread(server):
-    thread = threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05},
-                              name='fake-tenant-%s' % server.listener, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={'poll_interval': 0.05}, name='fake-tenant-%s' % server.listener, daemon=True
+    )
     thread.start()
     return thread

@@ -1,4 +1,5 @@
 """Load model: per-app concurrency cap, latency and injected faults."""
+
 import random
 import threading
 import time

@@ -1,4 +1,5 @@
 """Thread-safe request counters exposed at /_fake/stats."""
+
 import threading
 
 
@@ -11,9 +12,17 @@ class Stats:
     def reset(self):
         with self._lock:
             self._data = {
-                'total': 0, 'by_route': {}, 'by_method': {}, 'by_status': {},
-                'token_requests': 0, 'peak_concurrency': 0, 'peak_concurrency_by_app': {},
-                'bytes_in': 0, 'bytes_out': 0, 'throttled': 0, 'batch_items': 0,
+                'total': 0,
+                'by_route': {},
+                'by_method': {},
+                'by_status': {},
+                'token_requests': 0,
+                'peak_concurrency': 0,
+                'peak_concurrency_by_app': {},
+                'bytes_in': 0,
+                'bytes_out': 0,
+                'throttled': 0,
+                'batch_items': 0,
                 'faults_injected': {'503': 0, 'drop': 0},
             }
 

@@ -5,13 +5,15 @@ tenant.json holds directory objects (rewritten only when they change);
 each photo is photos/<user-id>.img plus a small photos/<user-id>.json, so a
 PUT rewrites two small files instead of the whole tenant.
 """
+
 import datetime
 import hashlib
 import os
 import secrets
 import threading
 
-from . import certs, seed as seedmod
+from . import certs
+from . import seed as seedmod
 from .fsutil import atomic_write, atomic_write_json, read_json
 
 TENANT_FILE = 'tenant.json'
@@ -73,9 +75,15 @@ class TenantStore:
 
     def save_tenant(self):
         with self.lock:
-            data = {'tenant_id': self.tenant_id, 'tenant_domain': self.tenant_domain,
-                    'apps': list(self.apps.values()), 'managed_identities': self.managed_identities,
-                    'users': self.users, 'groups': self.groups, 'settings': self.settings}
+            data = {
+                'tenant_id': self.tenant_id,
+                'tenant_domain': self.tenant_domain,
+                'apps': list(self.apps.values()),
+                'managed_identities': self.managed_identities,
+                'users': self.users,
+                'groups': self.groups,
+                'settings': self.settings,
+            }
             atomic_write_json(os.path.join(self.state_dir, TENANT_FILE), data, private=True)
 
     def _load_photos(self):
@@ -109,8 +117,7 @@ class TenantStore:
             for spec in seed.get('apps', []):
                 self._upsert_app(spec)
             for spec in seed.get('managed_identities', []):
-                self.managed_identities = [m for m in self.managed_identities
-                                           if m['client_id'].lower() != spec['client_id'].lower()]
+                self.managed_identities = [m for m in self.managed_identities if m['client_id'].lower() != spec['client_id'].lower()]
                 self.managed_identities.append(dict(spec))
             added = 0
             for spec in seed.get('users', []):
@@ -132,8 +139,13 @@ class TenantStore:
     def _upsert_app(self, spec):
         client_id = spec['client_id']
         app = dict(self.apps.get(client_id.lower(), {}))
-        app.update({'client_id': client_id, 'display_name': spec.get('display_name', app.get('display_name', client_id)),
-                    'roles': list(spec.get('roles', app.get('roles', [])))})
+        app.update(
+            {
+                'client_id': client_id,
+                'display_name': spec.get('display_name', app.get('display_name', client_id)),
+                'roles': list(spec.get('roles', app.get('roles', []))),
+            }
+        )
         secrets_list = list(spec.get('secrets', app.get('secrets', [])))
         if spec.get('secret'):
             secrets_list.append(spec['secret'])
@@ -180,11 +192,18 @@ class TenantStore:
                 break
         if group is None:
             nick = ''.join(ch for ch in name if ch.isalnum()) or 'group'
-            group = {'id': spec.get('id') or seedmod.group_id(self.tenant_id, name), 'displayName': name,
-                     'description': spec.get('description'), 'mail': spec.get('mail'),
-                     'mailEnabled': bool(spec.get('mail')), 'mailNickname': spec.get('mailNickname', nick),
-                     'securityEnabled': spec.get('securityEnabled', True), 'groupTypes': spec.get('groupTypes', []),
-                     'members': [], 'member_groups': []}
+            group = {
+                'id': spec.get('id') or seedmod.group_id(self.tenant_id, name),
+                'displayName': name,
+                'description': spec.get('description'),
+                'mail': spec.get('mail'),
+                'mailEnabled': bool(spec.get('mail')),
+                'mailNickname': spec.get('mailNickname', nick),
+                'securityEnabled': spec.get('securityEnabled', True),
+                'groupTypes': spec.get('groupTypes', []),
+                'members': [],
+                'member_groups': [],
+            }
             self.groups.append(group)
             self._groups_by_id[group['id'].lower()] = group
         member_ids = list(group['members'])
@@ -243,10 +262,17 @@ class TenantStore:
         with self.lock:
             previous = self.photos.get(uid.lower()) or {}
             record = {
-                'id': uid, 'present': True, 'content_type': content_type, 'width': width, 'height': height,
-                'sha256': hashlib.sha256(data).hexdigest(), 'size_bytes': len(data),
-                'etag': secrets.token_hex(32), 'media_etag': secrets.token_hex(4).upper(),
-                'upload_count': previous.get('upload_count', 0) + 1, 'updated': _now_iso(),
+                'id': uid,
+                'present': True,
+                'content_type': content_type,
+                'width': width,
+                'height': height,
+                'sha256': hashlib.sha256(data).hexdigest(),
+                'size_bytes': len(data),
+                'etag': secrets.token_hex(32),
+                'media_etag': secrets.token_hex(4).upper(),
+                'upload_count': previous.get('upload_count', 0) + 1,
+                'updated': _now_iso(),
             }
             directory = os.path.join(self.state_dir, PHOTO_DIR)
             atomic_write(os.path.join(directory, uid + '.img'), data)

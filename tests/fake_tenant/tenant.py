@@ -1,4 +1,5 @@
 """FakeTenant: the in-process server (also what the CLI runs)."""
+
 import os
 import threading
 from types import SimpleNamespace
@@ -20,8 +21,20 @@ from .tokens import TokenService
 
 
 class FakeTenant(AdminClientMixin):
-    def __init__(self, state_dir, seed=None, mode='realistic', host='127.0.0.1', graph_port=0, login_port=0,
-                 info_file=None, fault_seed=None, identity_header=IDENTITY_HEADER, verbose=False, **options):
+    def __init__(
+        self,
+        state_dir,
+        seed=None,
+        mode='realistic',
+        host='127.0.0.1',
+        graph_port=0,
+        login_port=0,
+        info_file=None,
+        fault_seed=None,
+        identity_header=IDENTITY_HEADER,
+        verbose=False,
+        **options,
+    ):
         self.state_dir = os.path.abspath(state_dir)
         self.seed = seed
         self.host = host
@@ -60,21 +73,36 @@ class FakeTenant(AdminClientMixin):
             external_key = federation.external_key(self.state_dir)
             # Everything a router needs, in one object so routers stay decoupled from start-up order.
             self.ctx = SimpleNamespace(
-                store=store, stats=stats, config=self.config, service=ServiceModel(self.config, stats, self.fault_seed),
+                store=store,
+                stats=stats,
+                config=self.config,
+                service=ServiceModel(self.config, stats, self.fault_seed),
                 tokens=TokenService(store.tenant_id, self.config, extra_audiences=[graph_url]),
-                renditions=RenditionCache(), graph_url=graph_url, authority_host=authority_host,
-                identity_header=self.identity_header, state_dir=self.state_dir,
-                external_issuer=federation.issuer_for(authority_host), external_public_key=external_key.public_key(),
-                info=None)
+                renditions=RenditionCache(),
+                graph_url=graph_url,
+                authority_host=authority_host,
+                identity_header=self.identity_header,
+                state_dir=self.state_dir,
+                external_issuer=federation.issuer_for(authority_host),
+                external_public_key=external_key.public_key(),
+                info=None,
+            )
             graph.router = GraphRouter(self.ctx, AdminRoutes(self.ctx))
             login.router = EntraRouter(self.ctx)
             self.store = store
             self.info = {
-                'graph_url': graph_url, 'authority_host': authority_host,
-                'ca_file': os.path.join(self.state_dir, certs.CA_CERT), 'tenant_id': store.tenant_id,
-                'tenant_domain': store.tenant_domain, 'pid': os.getpid(), 'stats_url': graph_url + '/_fake/stats',
-                'state_dir': self.state_dir, 'graph_port': graph.server_address[1], 'login_port': login.server_address[1],
-                'identity_endpoint': authority_host + '/msi/token', 'identity_header': self.identity_header,
+                'graph_url': graph_url,
+                'authority_host': authority_host,
+                'ca_file': os.path.join(self.state_dir, certs.CA_CERT),
+                'tenant_id': store.tenant_id,
+                'tenant_domain': store.tenant_domain,
+                'pid': os.getpid(),
+                'stats_url': graph_url + '/_fake/stats',
+                'state_dir': self.state_dir,
+                'graph_port': graph.server_address[1],
+                'login_port': login.server_address[1],
+                'identity_endpoint': authority_host + '/msi/token',
+                'identity_header': self.identity_header,
                 'external_issuer': self.ctx.external_issuer,
             }
             self.ctx.info = self.info

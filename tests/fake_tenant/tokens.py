@@ -4,6 +4,7 @@ The signing key lives only in memory and is replaced on every start and on
 /_fake/rotate-signing-key, so previously issued tokens stop validating the
 way they would after a key roll-over.
 """
+
 import threading
 import time
 import uuid
@@ -50,10 +51,20 @@ class TokenService:
         now = int(time.time())
         lifetime = int(self.config.token_lifetime)
         claims = {
-            'aud': GRAPH_RESOURCE, 'iss': self.issuer, 'iat': now, 'nbf': now, 'exp': now + lifetime,
-            'tid': self.tenant_id, 'appid': appid, 'app_displayname': display_name, 'appidacr': '1',
-            'idtyp': 'app', 'oid': oid or str(uuid.uuid5(uuid.NAMESPACE_URL, 'sp/' + appid)),
-            'roles': list(roles), 'ver': '1.0', 'uti': uuid.uuid4().hex,
+            'aud': GRAPH_RESOURCE,
+            'iss': self.issuer,
+            'iat': now,
+            'nbf': now,
+            'exp': now + lifetime,
+            'tid': self.tenant_id,
+            'appid': appid,
+            'app_displayname': display_name,
+            'appidacr': '1',
+            'idtyp': 'app',
+            'oid': oid or str(uuid.uuid5(uuid.NAMESPACE_URL, 'sp/' + appid)),
+            'roles': list(roles),
+            'ver': '1.0',
+            'uti': uuid.uuid4().hex,
         }
         claims['sub'] = claims['oid']
         with self._lock:
@@ -72,8 +83,14 @@ class TokenService:
             if token.count('.') != 2:
                 raise TokenError('IDX14100: JWT is not well formed, there are no dots (.).')
             try:
-                claims = jwt.decode(token, public, algorithms=['RS256'], audience=self.audiences, issuer=self.issuer,
-                                    options={'require': ['exp', 'iat', 'aud', 'iss']})
+                claims = jwt.decode(
+                    token,
+                    public,
+                    algorithms=['RS256'],
+                    audience=self.audiences,
+                    issuer=self.issuer,
+                    options={'require': ['exp', 'iat', 'aud', 'iss']},
+                )
             except jwt.ExpiredSignatureError:
                 raise TokenError(EXPIRED_MESSAGE) from None
             except jwt.InvalidAudienceError:

@@ -3,6 +3,7 @@
 PYTHONPATH=tests python tests/fake_tenant_tests/bench_fake_tenant.py [--workers 8] [--puts 2000] [--gets 10000]
     [--size 648] [--in-process]
 """
+
 import argparse
 import io
 import os
@@ -49,13 +50,18 @@ def run(workers, puts, gets, mode, size, in_process):
             images = [_image(i, size) for i in range(puts)]
 
             def put(index):
-                response = session().put('%s/v1.0/users/bench%05d@contoso.example/photo/$value' % (tenant.graph_url, index + 1),
-                                         data=images[index], headers={'Content-Type': 'image/jpeg'}, verify=tenant.ca_file)
+                response = session().put(
+                    '%s/v1.0/users/bench%05d@contoso.example/photo/$value' % (tenant.graph_url, index + 1),
+                    data=images[index],
+                    headers={'Content-Type': 'image/jpeg'},
+                    verify=tenant.ca_file,
+                )
                 return response.status_code
 
             def get(index):
-                response = session().get('%s/v1.0/users/bench%05d@contoso.example/photo' % (tenant.graph_url, index % puts + 1),
-                                         verify=tenant.ca_file)
+                response = session().get(
+                    '%s/v1.0/users/bench%05d@contoso.example/photo' % (tenant.graph_url, index % puts + 1), verify=tenant.ca_file
+                )
                 return response.status_code
 
             for label, func, count in (('PUT photo/$value', put, puts), ('GET photo (metadata)', get, gets)):
@@ -64,8 +70,10 @@ def run(workers, puts, gets, mode, size, in_process):
                     codes = list(pool.map(func, range(count)))
                 elapsed = time.time() - started
                 bad = len([c for c in codes if c != 200])
-                print('%-22s %6d requests, %2d workers, %6.2f s, %7.0f req/s, non-200: %d'
-                      % (label, count, workers, elapsed, count / elapsed, bad))
+                print(
+                    '%-22s %6d requests, %2d workers, %6.2f s, %7.0f req/s, non-200: %d'
+                    % (label, count, workers, elapsed, count / elapsed, bad)
+                )
             print('peak_concurrency', tenant.stats()['peak_concurrency'])
         finally:
             tenant.stop()

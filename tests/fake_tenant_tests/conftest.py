@@ -57,8 +57,13 @@ class Client:
         return self.call('GET', path, **kwargs)
 
     def put_photo(self, user, data, content_type='image/jpeg', method='PUT', **kwargs):
-        return self.call(method, '/v1.0/users/%s/photo/$value' % user, data=data,
-                         headers={'Content-Type': content_type} if content_type else {}, **kwargs)
+        return self.call(
+            method,
+            '/v1.0/users/%s/photo/$value' % user,
+            data=data,
+            headers={'Content-Type': content_type} if content_type else {},
+            **kwargs,
+        )
 
     def admin(self, method, path, **kwargs):
         return self.session.request(method, self.tenant.graph_url + '/_fake/' + path, verify=self.ca, timeout=30, **kwargs)
@@ -68,7 +73,7 @@ def make_image(size=(800, 800), color=(200, 30, 30), fmt='JPEG', mode='RGB', exi
     image = Image.new(mode, size, color)
     # Some structure so re-encoding is visible and renditions are not trivially constant.
     for x in range(0, size[0], 16):
-        for y in range(0, min(size[1], 40)):
+        for y in range(min(size[1], 40)):
             image.putpixel((x, y), (0, 0, 0) if mode == 'RGB' else (0, 0, 0, 255))
     out = io.BytesIO()
     if exif:

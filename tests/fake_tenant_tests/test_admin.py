@@ -1,9 +1,8 @@
 import hashlib
 import io
 
-from PIL import Image
-
 from conftest import make_image
+from PIL import Image
 
 
 def test_photo_info_and_out_of_band_photo(make_tenant):
@@ -25,9 +24,12 @@ def test_photo_info_and_out_of_band_photo(make_tenant):
 
 def test_add_users_at_runtime(make_tenant):
     tenant, client = make_tenant()
-    result = tenant.add_users({'users': [{'userPrincipalName': 'new.person@contoso.example', 'displayName': 'New Person',
-                                          'scenario': 'mailbox_on_premises'}],
-                               'generated_users': {'count': 25, 'prefix': 'bulk', 'domain': 'contoso.example'}})
+    result = tenant.add_users(
+        {
+            'users': [{'userPrincipalName': 'new.person@contoso.example', 'displayName': 'New Person', 'scenario': 'mailbox_on_premises'}],
+            'generated_users': {'count': 25, 'prefix': 'bulk', 'domain': 'contoso.example'},
+        }
+    )
     assert result['added_users'] == 26
     assert client.get('/v1.0/users/new.person@contoso.example').json()['displayName'] == 'New Person'
     assert client.get('/v1.0/users/new.person@contoso.example/photo').json()['error']['code'] == 'MailboxNotEnabledForRESTAPI'

@@ -1,7 +1,6 @@
 import time
 
 import jwt
-
 from fake_tenant import certs
 
 

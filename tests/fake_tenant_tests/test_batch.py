@@ -2,9 +2,8 @@ import base64
 import io
 import threading
 
-from PIL import Image
-
 from conftest import make_image
+from PIL import Image
 
 
 def _batch(client, requests_, **kwargs):
@@ -15,9 +14,14 @@ def test_batch_get_photo_value_is_base64(client):
     upload = make_image((300, 300))
     client.put_photo('alice@contoso.example', upload)
     direct = client.get('/v1.0/users/alice@contoso.example/photo/$value').content
-    response = _batch(client, [{'id': '1', 'method': 'GET', 'url': '/users/alice@contoso.example/photo/$value'},
-                               {'id': '2', 'method': 'GET', 'url': 'users/alice@contoso.example/photo'},
-                               {'id': '3', 'method': 'GET', 'url': '/users/nobody@contoso.example/photo'}])
+    response = _batch(
+        client,
+        [
+            {'id': '1', 'method': 'GET', 'url': '/users/alice@contoso.example/photo/$value'},
+            {'id': '2', 'method': 'GET', 'url': 'users/alice@contoso.example/photo'},
+            {'id': '3', 'method': 'GET', 'url': '/users/nobody@contoso.example/photo'},
+        ],
+    )
     assert response.status_code == 200
     items = {r['id']: r for r in response.json()['responses']}
     assert items['1']['status'] == 200 and items['1']['headers']['Content-Type'] == 'image/jpeg'
@@ -32,10 +36,19 @@ def test_batch_put_standard_and_urlsafe_base64(client):
     encoded = {k: f(upload).decode('ascii') for k, f in encoders.items()}
     assert encoded['std'] != encoded['url']  # the sample image really exercises both alphabets
     for kind, body in encoded.items():
-        response = _batch(client, [
-            {'id': 'put', 'method': 'PUT', 'url': '/users/bob@contoso.example/photo/$value',
-             'headers': {'Content-Type': 'image/jpeg'}, 'body': body},
-            {'id': 'meta', 'method': 'GET', 'url': '/users/bob@contoso.example/photo', 'dependsOn': ['put']}])
+        response = _batch(
+            client,
+            [
+                {
+                    'id': 'put',
+                    'method': 'PUT',
+                    'url': '/users/bob@contoso.example/photo/$value',
+                    'headers': {'Content-Type': 'image/jpeg'},
+                    'body': body,
+                },
+                {'id': 'meta', 'method': 'GET', 'url': '/users/bob@contoso.example/photo', 'dependsOn': ['put']},
+            ],
+        )
         items = {r['id']: r for r in response.json()['responses']}
         assert items['put']['status'] == 200, (kind, items)
         assert items['meta']['body']['id'] == '200x200'
@@ -61,11 +74,15 @@ def test_batch_limits_and_validation(client):
 def test_batch_depends_on_failure_gives_424(client, tenant):
     client.reset_stats = None
     tenant.reset_stats()
-    response = _batch(client, [
-        {'id': 'a', 'method': 'GET', 'url': '/users/nobody@contoso.example'},
-        {'id': 'b', 'method': 'GET', 'url': '/users/alice@contoso.example', 'dependsOn': ['a']},
-        {'id': 'c', 'method': 'GET', 'url': '/users/alice@contoso.example', 'dependsOn': ['b']},
-        {'id': 'd', 'method': 'GET', 'url': '/users/alice@contoso.example'}])
+    response = _batch(
+        client,
+        [
+            {'id': 'a', 'method': 'GET', 'url': '/users/nobody@contoso.example'},
+            {'id': 'b', 'method': 'GET', 'url': '/users/alice@contoso.example', 'dependsOn': ['a']},
+            {'id': 'c', 'method': 'GET', 'url': '/users/alice@contoso.example', 'dependsOn': ['b']},
+            {'id': 'd', 'method': 'GET', 'url': '/users/alice@contoso.example'},
+        ],
+    )
     statuses = {r['id']: r['status'] for r in response.json()['responses']}
     assert statuses == {'a': 404, 'b': 424, 'c': 424, 'd': 200}
     stats = tenant.stats()
@@ -76,22 +93,33 @@ def test_batch_depends_on_failure_gives_424(client, tenant):
 
 def test_batch_role_checks_use_outer_token(client):
     from fake_tenant import READONLY_APP_ID  # pylint: disable=import-outside-toplevel
+
     token = client.token(READONLY_APP_ID, 'readonly-client-secret')
-    response = _batch(client, [{'id': '1', 'method': 'PUT', 'url': '/users/alice@contoso.example/photo/$value',
-                                'headers': {'Content-Type': 'image/jpeg'},
-                                'body': base64.b64encode(make_image((64, 64))).decode()}], token=token)
+    response = _batch(
+        client,
+        [
+            {
+                'id': '1',
+                'method': 'PUT',
+                'url': '/users/alice@contoso.example/photo/$value',
+                'headers': {'Content-Type': 'image/jpeg'},
+                'body': base64.b64encode(make_image((64, 64))).decode(),
+            }
+        ],
+        token=token,
+    )
     assert response.json()['responses'][0]['status'] == 403
 
 
 def test_batch_items_are_throttled_individually(make_tenant):
     tenant, client = make_tenant(latency_ms=150, concurrency_cap=2, retry_after=0.2)
     token = client.token()
-    blockers = [threading.Thread(target=client.get, args=('/v1.0/users/alice@contoso.example',), kwargs={'token': token})
-                for dummy in range(2)]
+    blockers = [
+        threading.Thread(target=client.get, args=('/v1.0/users/alice@contoso.example',), kwargs={'token': token}) for dummy in range(2)
+    ]
     for thread in blockers:
         thread.start()
-    response = _batch(client, [{'id': str(i), 'method': 'GET', 'url': '/users/alice@contoso.example'} for i in range(4)],
-                      token=token)
+    response = _batch(client, [{'id': str(i), 'method': 'GET', 'url': '/users/alice@contoso.example'} for i in range(4)], token=token)
     for thread in blockers:
         thread.join()
     items = response.json()['responses']

@@ -1,7 +1,6 @@
 import time
 
 import pytest
-
 from fake_tenant import seed
 
 
@@ -10,8 +9,11 @@ def test_get_user_default_and_select(client, tenant):
     assert body['@odata.context'] == tenant.graph_url + '/v1.0/$metadata#users/$entity'
     assert body['id'] == seed.user_id(tenant.tenant_id, 'alice@contoso.example')
     assert {k: body[k] for k in ('userPrincipalName', 'mail', 'mailNickname', 'displayName')} == {
-        'userPrincipalName': 'alice@contoso.example', 'mail': 'alice@contoso.example', 'mailNickname': 'alice',
-        'displayName': 'Alice Anderson'}
+        'userPrincipalName': 'alice@contoso.example',
+        'mail': 'alice@contoso.example',
+        'mailNickname': 'alice',
+        'displayName': 'Alice Anderson',
+    }
     by_id = client.get('/v1.0/users/' + body['id'] + '?$select=displayName,id').json()
     assert set(by_id) == {'@odata.context', 'displayName', 'id'}
     assert by_id['@odata.context'].endswith('#users(displayName,id)/$entity')
@@ -47,15 +49,18 @@ def test_paging_with_next_link(client, tenant):
     assert len(client.get('/v1.0/users').json()['value']) == 8  # default page 100
 
 
-@pytest.mark.parametrize('expr,expected', [
-    ("userPrincipalName eq 'BOB@contoso.example'", ['bob']),
-    ("mail eq 'carol@contoso.example'", ['carol']),
-    ("mailNickname eq 'dave'", ['dave']),
-    ("startswith(userPrincipalName,'e')", ['erin']),
-    ("userPrincipalName in ('alice@contoso.example','frank@contoso.example')", ['alice', 'frank']),
-    ("mailNickname eq 'alice' or mailNickname eq 'bob'", ['alice', 'bob']),
-    ("userPrincipalName eq 'nobody@contoso.example'", []),
-])
+@pytest.mark.parametrize(
+    'expr,expected',
+    [
+        ("userPrincipalName eq 'BOB@contoso.example'", ['bob']),
+        ("mail eq 'carol@contoso.example'", ['carol']),
+        ("mailNickname eq 'dave'", ['dave']),
+        ("startswith(userPrincipalName,'e')", ['erin']),
+        ("userPrincipalName in ('alice@contoso.example','frank@contoso.example')", ['alice', 'frank']),
+        ("mailNickname eq 'alice' or mailNickname eq 'bob'", ['alice', 'bob']),
+        ("userPrincipalName eq 'nobody@contoso.example'", []),
+    ],
+)
 def test_user_filters(client, expr, expected):
     response = client.get('/v1.0/users', params={'$filter': expr, '$select': 'mailNickname'})
     assert response.status_code == 200, response.text
@@ -68,8 +73,10 @@ def test_id_in_filter(client, tenant):
     assert len(client.get('/v1.0/users', params={'$filter': expr}).json()['value']) == 2
 
 
-@pytest.mark.parametrize('expr', ["endswith(mail,'x')", "city eq 'x'", "mail ne 'x'", "userPrincipalName eq",
-                                  'id in (%s)' % ','.join("'%d'" % i for i in range(16))])
+@pytest.mark.parametrize(
+    'expr',
+    ["endswith(mail,'x')", "city eq 'x'", "mail ne 'x'", "userPrincipalName eq", 'id in (%s)' % ','.join("'%d'" % i for i in range(16))],
+)
 def test_unsupported_filter(client, expr):
     response = client.get('/v1.0/users', params={'$filter': expr})
     assert response.status_code == 400 and response.json()['error']['code'] == 'Request_UnsupportedQuery'
@@ -89,19 +96,28 @@ def test_groups(client, tenant):
 
 def test_nested_groups_and_transitive_members(make_tenant):
     tenant, client = make_tenant()
-    tenant.add_users({'users': [{'userPrincipalName': 'zed@contoso.example'}],
-                      'groups': [{'displayName': 'Inner', 'members': ['zed@contoso.example']},
-                                 {'displayName': 'Outer', 'members': ['alice@contoso.example'], 'member_groups': ['Inner']}]})
+    tenant.add_users(
+        {
+            'users': [{'userPrincipalName': 'zed@contoso.example'}],
+            'groups': [
+                {'displayName': 'Inner', 'members': ['zed@contoso.example']},
+                {'displayName': 'Outer', 'members': ['alice@contoso.example'], 'member_groups': ['Inner']},
+            ],
+        }
+    )
     outer = client.get('/v1.0/groups', params={'$filter': "displayName eq 'Outer'"}).json()['value'][0]['id']
     direct = client.get('/v1.0/groups/%s/members' % outer).json()['value']
     assert sorted(m['@odata.type'] for m in direct) == ['#microsoft.graph.group', '#microsoft.graph.user']
     transitive = client.get('/v1.0/groups/%s/transitiveMembers' % outer).json()['value']
     assert {m.get('userPrincipalName') for m in transitive if m['@odata.type'].endswith('user')} == {
-        'alice@contoso.example', 'zed@contoso.example'}
+        'alice@contoso.example',
+        'zed@contoso.example',
+    }
 
 
 def test_group_members_needs_role(client):
     from fake_tenant import READONLY_APP_ID  # pylint: disable=import-outside-toplevel
+
     token = client.token(READONLY_APP_ID, 'readonly-client-secret')
     response = client.get('/v1.0/groups', token=token)
     assert response.status_code == 403 and response.json()['error']['code'] == 'Authorization_RequestDenied'
@@ -109,8 +125,10 @@ def test_group_members_needs_role(client):
 
 def test_generated_users_are_fast(make_tenant, tmp_path):
     started = time.time()
-    tenant, client = make_tenant(state_dir=str(tmp_path / 'bulk'), seed={
-        'generated_users': {'count': 10000, 'prefix': 'user', 'domain': 'contoso.example', 'group': 'Bulk Users'}})
+    tenant, client = make_tenant(
+        state_dir=str(tmp_path / 'bulk'),
+        seed={'generated_users': {'count': 10000, 'prefix': 'user', 'domain': 'contoso.example', 'group': 'Bulk Users'}},
+    )
     assert time.time() - started < 5
     body = client.get('/v1.0/users', params={'$filter': "userPrincipalName eq 'user09999@contoso.example'"}).json()
     assert body['value'][0]['mailNickname'] == 'user09999'

@@ -4,10 +4,8 @@ import jwt
 import msal
 import pytest
 import requests
-
 from conftest import GRAPH_SCOPE
-from fake_tenant import (CERT_APP_ID, DEMO_APP_ID, FEDERATED_APP_ID, READONLY_APP_ID, SYSTEM_MI_ID, USER_MI_ID,
-                         mint_federated_token)
+from fake_tenant import CERT_APP_ID, DEMO_APP_ID, FEDERATED_APP_ID, READONLY_APP_ID, SYSTEM_MI_ID, USER_MI_ID, mint_federated_token
 
 
 def _http(tenant):
@@ -18,9 +16,13 @@ def _http(tenant):
 
 
 def _app(tenant, client_id, credential):
-    return msal.ConfidentialClientApplication(client_id, client_credential=credential,
-                                              authority='%s/%s' % (tenant.authority_host, tenant.tenant_id),
-                                              instance_discovery=False, http_client=_http(tenant))
+    return msal.ConfidentialClientApplication(
+        client_id,
+        client_credential=credential,
+        authority='%s/%s' % (tenant.authority_host, tenant.tenant_id),
+        instance_discovery=False,
+        http_client=_http(tenant),
+    )
 
 
 def _graph_ok(client, token):
@@ -30,8 +32,7 @@ def _graph_ok(client, token):
 
 def test_discovery_by_id_and_domain(client, tenant):
     for name in (tenant.tenant_id, tenant.tenant_domain):
-        response = client.session.get('%s/%s/v2.0/.well-known/openid-configuration' % (tenant.authority_host, name),
-                                      verify=client.ca)
+        response = client.session.get('%s/%s/v2.0/.well-known/openid-configuration' % (tenant.authority_host, name), verify=client.ca)
         assert response.status_code == 200
         body = response.json()
         assert body['token_endpoint'] == '%s/%s/oauth2/v2.0/token' % (tenant.authority_host, tenant.tenant_id)
@@ -40,8 +41,7 @@ def test_discovery_by_id_and_domain(client, tenant):
 
 
 def test_discovery_unknown_tenant(client, tenant):
-    response = client.session.get('%s/nope.example/v2.0/.well-known/openid-configuration' % tenant.authority_host,
-                                  verify=client.ca)
+    response = client.session.get('%s/nope.example/v2.0/.well-known/openid-configuration' % tenant.authority_host, verify=client.ca)
     assert response.status_code == 400
     assert 'AADSTS90002' in response.json()['error_description']
 
@@ -101,7 +101,8 @@ def test_msal_wrong_secret(tenant):
 def _pem_credential(tenant):
     from cryptography import x509  # pylint: disable=import-outside-toplevel
     from cryptography.hazmat.primitives import hashes  # pylint: disable=import-outside-toplevel
-    with open(tenant.state_dir + '/client-cert.pem', 'r', encoding='ascii') as handle:
+
+    with open(tenant.state_dir + '/client-cert.pem', encoding='ascii') as handle:
         pem = handle.read()
     cert = x509.load_pem_x509_certificate(pem.encode('ascii'))
     return {'private_key': pem, 'thumbprint': cert.fingerprint(hashes.SHA1()).hex(), 'public_certificate': pem}
@@ -128,15 +129,29 @@ def test_certificate_not_registered_for_other_app(tenant):
 
 def test_forged_assertion_rejected(client, tenant):
     from fake_tenant import certs  # pylint: disable=import-outside-toplevel
+
     other_key = certs.new_rsa_key()
     prints = _pem_credential(tenant)
     now = int(time.time())
-    assertion = jwt.encode({'aud': '%s/%s/oauth2/v2.0/token' % (tenant.authority_host, tenant.tenant_id),
-                            'iss': CERT_APP_ID, 'sub': CERT_APP_ID, 'exp': now + 600, 'iat': now, 'jti': 'x'},
-                           other_key, algorithm='RS256',
-                           headers={'x5t': certs.b64url(bytes.fromhex(prints['thumbprint']))})
-    response = client.token_response(client_id=CERT_APP_ID, secret=None, client_assertion=assertion,
-                                     client_assertion_type='urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    assertion = jwt.encode(
+        {
+            'aud': '%s/%s/oauth2/v2.0/token' % (tenant.authority_host, tenant.tenant_id),
+            'iss': CERT_APP_ID,
+            'sub': CERT_APP_ID,
+            'exp': now + 600,
+            'iat': now,
+            'jti': 'x',
+        },
+        other_key,
+        algorithm='RS256',
+        headers={'x5t': certs.b64url(bytes.fromhex(prints['thumbprint']))},
+    )
+    response = client.token_response(
+        client_id=CERT_APP_ID,
+        secret=None,
+        client_assertion=assertion,
+        client_assertion_type='urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+    )
     assert response.status_code == 401
     assert 'AADSTS700027' in response.json()['error_description']
 
@@ -154,12 +169,10 @@ def test_federated_wrong_subject_and_audience(client):
     tenant = client.tenant
     kind = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'
     wrong_sub = mint_federated_token(tenant.state_dir, FEDERATED_APP_ID, subject='repo:evil/fork:ref:refs/heads/main')
-    response = client.token_response(client_id=FEDERATED_APP_ID, secret=None, client_assertion=wrong_sub,
-                                     client_assertion_type=kind)
+    response = client.token_response(client_id=FEDERATED_APP_ID, secret=None, client_assertion=wrong_sub, client_assertion_type=kind)
     assert response.status_code == 401 and 'AADSTS700213' in response.json()['error_description']
     wrong_aud = mint_federated_token(tenant.state_dir, FEDERATED_APP_ID, audience='api://other')
-    response = client.token_response(client_id=FEDERATED_APP_ID, secret=None, client_assertion=wrong_aud,
-                                     client_assertion_type=kind)
+    response = client.token_response(client_id=FEDERATED_APP_ID, secret=None, client_assertion=wrong_aud, client_assertion_type=kind)
     assert response.status_code == 401 and 'AADSTS700212' in response.json()['error_description']
 
 
@@ -189,6 +202,10 @@ def test_managed_identity_msal(client, tenant, monkeypatch):
 @pytest.mark.parametrize('header,status', [(None, 401), ('wrong', 401)])
 def test_managed_identity_header_required(client, tenant, header, status):
     headers = {'X-IDENTITY-HEADER': header} if header else {}
-    response = client.session.get(tenant.authority_host + '/msi/token', verify=client.ca, headers=headers,
-                                  params={'api-version': '2019-08-01', 'resource': 'https://graph.microsoft.com'})
+    response = client.session.get(
+        tenant.authority_host + '/msi/token',
+        verify=client.ca,
+        headers=headers,
+        params={'api-version': '2019-08-01', 'resource': 'https://graph.microsoft.com'},
+    )
     assert response.status_code == status and 'access_token' not in response.json()

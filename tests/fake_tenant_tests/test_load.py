@@ -3,7 +3,6 @@ import time
 
 import pytest
 import requests
-
 from conftest import make_image
 
 
@@ -17,8 +16,9 @@ def _parallel(client, count, path='/v1.0/users/alice@contoso.example/photo'):
         session.trust_env = False
         barrier.wait()
         try:
-            results[index] = session.get(client.tenant.graph_url + path, headers={'Authorization': 'Bearer ' + token},
-                                         verify=client.ca, timeout=30)
+            results[index] = session.get(
+                client.tenant.graph_url + path, headers={'Authorization': 'Bearer ' + token}, verify=client.ca, timeout=30
+            )
         except requests.ConnectionError as exc:
             results[index] = exc
 
@@ -41,8 +41,11 @@ def test_concurrency_cap(make_tenant):
     assert codes.count(200) >= 4 and codes.count(429) >= 1 and set(codes) <= {200, 429}
     throttled = [r for r in results if r.status_code == 429]
     assert all(0 < float(r.headers['Retry-After']) <= 1 for r in throttled)
-    assert throttled[0].json()['error'] == {**throttled[0].json()['error'], 'code': 'TooManyRequests',
-                                            'message': 'Application is over its MailboxConcurrency limit.'}
+    assert throttled[0].json()['error'] == {
+        **throttled[0].json()['error'],
+        'code': 'TooManyRequests',
+        'message': 'Application is over its MailboxConcurrency limit.',
+    }
     stats = tenant.stats()
     assert stats['peak_concurrency'] <= 4
     assert max(stats['peak_concurrency_by_app'].values()) <= 4

@@ -1,10 +1,9 @@
 import hashlib
 import io
 
-from PIL import Image
-
 from conftest import make_image
 from fake_tenant import READONLY_APP_ID
+from PIL import Image
 
 NOT_FOUND = "Exception of type 'Microsoft.Fast.Profile.Core.Exception.ImageNotFoundException' was thrown."
 
@@ -75,8 +74,7 @@ def test_patch_works_like_put(client):
 
 def test_passthrough_stores_exact_bytes(make_tenant):
     _tenant, client = make_tenant(mode='passthrough')
-    for upload, content_type in ((make_image((900, 900), exif=True), 'image/jpeg'),
-                                 (make_image((50, 40), fmt='PNG'), 'image/png')):
+    for upload, content_type in ((make_image((900, 900), exif=True), 'image/jpeg'), (make_image((50, 40), fmt='PNG'), 'image/png')):
         assert client.put_photo('erin@contoso.example', upload, content_type=content_type).status_code == 200
         value = client.get('/v1.0/users/erin@contoso.example/photo/$value')
         assert value.content == upload and value.headers['Content-Type'] == content_type
@@ -103,8 +101,9 @@ def test_upload_limits_and_content_types(client):
 
 
 def test_sizes_and_renditions(client):
-    client.put_photo('frank@contoso.example', make_image((600, 450), fmt='PNG', mode='RGBA', color=(10, 200, 10, 128)),
-                     content_type='image/png')
+    client.put_photo(
+        'frank@contoso.example', make_image((600, 450), fmt='PNG', mode='RGBA', color=(10, 200, 10, 128)), content_type='image/png'
+    )
     listing = client.get('/v1.0/users/frank@contoso.example/photos').json()['value']
     assert [p['id'] for p in listing] == ['48x48', '64x64', '96x96', '120x120', '240x240', '360x360', '432x432']
     meta = client.get('/v1.0/users/frank@contoso.example/photos/240x240').json()
@@ -124,8 +123,9 @@ def test_unknown_user(client):
     assert response.status_code == 404
     error = response.json()['error']
     assert error['code'] == 'Request_ResourceNotFound'
-    assert error['message'] == ("Resource 'ghost@contoso.example' does not exist or one of its queried "
-                                "reference-property objects are not present.")
+    assert error['message'] == (
+        "Resource 'ghost@contoso.example' does not exist or one of its queried reference-property objects are not present."
+    )
 
 
 def test_upn_lookup_is_case_insensitive(client):
@@ -134,10 +134,10 @@ def test_upn_lookup_is_case_insensitive(client):
 
 
 def test_mailbox_on_premises_scenario(client):
-    for method, path in (('GET', 'photo'), ('GET', 'photo/$value'), ('GET', 'photos'), ('PUT', 'photo/$value'),
-                         ('DELETE', 'photo/$value')):
-        response = client.call(method, '/v1.0/users/onprem@contoso.example/' + path, data=make_image((64, 64)),
-                               headers={'Content-Type': 'image/jpeg'})
+    for method, path in (('GET', 'photo'), ('GET', 'photo/$value'), ('GET', 'photos'), ('PUT', 'photo/$value'), ('DELETE', 'photo/$value')):
+        response = client.call(
+            method, '/v1.0/users/onprem@contoso.example/' + path, data=make_image((64, 64)), headers={'Content-Type': 'image/jpeg'}
+        )
         assert response.status_code == 404, (method, path)
         assert response.json()['error']['code'] == 'MailboxNotEnabledForRESTAPI'
         assert response.json()['error']['message'] == 'The mailbox is either inactive, soft-deleted, or is hosted on-premise.'
@@ -157,8 +157,11 @@ def test_roles(client):
     for method in ('PUT', 'PATCH'):
         denied = client.put_photo('alice@contoso.example', make_image((64, 64)), method=method, token=readonly)
         assert denied.status_code == 403
-        assert denied.json()['error'] == {**denied.json()['error'], 'code': 'Authorization_RequestDenied',
-                                          'message': 'Insufficient privileges to complete the operation.'}
+        assert denied.json()['error'] == {
+            **denied.json()['error'],
+            'code': 'Authorization_RequestDenied',
+            'message': 'Insufficient privileges to complete the operation.',
+        }
     assert client.call('DELETE', '/v1.0/users/alice@contoso.example/photo/$value', token=readonly).status_code == 403
     assert client.get('/v1.0/groups', token=readonly).status_code == 403
     assert client.get('/beta/admin/people/photoUpdateSettings', token=readonly).status_code == 403
@@ -171,8 +174,9 @@ def test_photo_update_settings_policy(make_tenant):
     assert settings.json()['source'] == 'cloud' and settings.json()['allowedRoles'] == []
     # App 1 may read but not change the policy (PeopleSettings.Read.All only).
     assert client.call('PATCH', '/beta/admin/people/photoUpdateSettings', json={'source': 'onPremises'}).status_code == 403
-    tenant.add_users({'apps': [{'client_id': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'secret': 's',
-                                'roles': ['PeopleSettings.ReadWrite.All']}]})
+    tenant.add_users(
+        {'apps': [{'client_id': 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'secret': 's', 'roles': ['PeopleSettings.ReadWrite.All']}]}
+    )
     admin = client.token('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 's')
     bad = client.call('PATCH', '/beta/admin/people/photoUpdateSettings', token=admin, json={'source': 'nowhere'})
     assert bad.status_code == 400
@@ -191,8 +195,14 @@ def test_seeded_onpremises_policy(make_tenant):
 
 def test_extra_scenarios(make_tenant):
     tenant, client = make_tenant(retry_after=0.25)
-    tenant.add_users({'users': [{'userPrincipalName': 'slow@contoso.example', 'scenario': 'throttled'},
-                                {'userPrincipalName': 'down@contoso.example', 'scenario': 'service_unavailable'}]})
+    tenant.add_users(
+        {
+            'users': [
+                {'userPrincipalName': 'slow@contoso.example', 'scenario': 'throttled'},
+                {'userPrincipalName': 'down@contoso.example', 'scenario': 'service_unavailable'},
+            ]
+        }
+    )
     throttled = client.get('/v1.0/users/slow@contoso.example/photo')
     assert throttled.status_code == 429 and throttled.headers['Retry-After'] == '0.25'
     down = client.get('/v1.0/users/down@contoso.example/photo')

@@ -4,7 +4,6 @@ import subprocess
 import sys
 
 import requests
-
 from conftest import make_image
 from fake_tenant import FEDERATED_APP_ID, FakeTenantProcess
 
@@ -26,8 +25,9 @@ def test_state_persists_across_restart_and_ca_is_reused(tmp_path):
         session = _session()
         upload = make_image((500, 500))
         url = proc.graph_url + '/v1.0/users/alice@contoso.example/photo'
-        put = session.put(url + '/$value', data=upload, verify=proc.ca_file,
-                          headers={'Authorization': 'Bearer ' + token, 'Content-Type': 'image/jpeg'})
+        put = session.put(
+            url + '/$value', data=upload, verify=proc.ca_file, headers={'Authorization': 'Bearer ' + token, 'Content-Type': 'image/jpeg'}
+        )
         assert put.status_code == 200
         before = proc.photo_info('alice@contoso.example')
         old_ports = (proc.info['graph_port'], proc.info['login_port'])
@@ -50,8 +50,12 @@ def test_cli_info_line_mint_and_stop(tmp_path):
     state = str(tmp_path / 'cli')
     info_file = str(tmp_path / 'info.json')
     env = dict(os.environ, PYTHONPATH=TESTS_DIR)
-    with subprocess.Popen([sys.executable, '-m', 'fake_tenant', 'serve', '--state-dir', state, '--info-file', info_file],
-                          env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as server:
+    with subprocess.Popen(
+        [sys.executable, '-m', 'fake_tenant', 'serve', '--state-dir', state, '--info-file', info_file],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as server:
         _drive_cli(server, env, state, info_file, tmp_path)
 
 
@@ -64,14 +68,35 @@ def _drive_cli(server, env, state, info_file, tmp_path):
             assert key in line
         assert line['pid'] == server.pid and line['graph_url'].startswith('https://127.0.0.1:')
         token_file = str(tmp_path / 'fed.jwt')
-        subprocess.run([sys.executable, '-m', 'fake_tenant', 'mint-federated-token', '--state-dir', state,
-                        '--client-id', FEDERATED_APP_ID, '--out', token_file], env=env, check=True)
-        with open(token_file, 'r', encoding='ascii') as handle:
+        subprocess.run(
+            [
+                sys.executable,
+                '-m',
+                'fake_tenant',
+                'mint-federated-token',
+                '--state-dir',
+                state,
+                '--client-id',
+                FEDERATED_APP_ID,
+                '--out',
+                token_file,
+            ],
+            env=env,
+            check=True,
+        )
+        with open(token_file, encoding='ascii') as handle:
             assertion = handle.read().strip()
-        response = _session().post('%s/%s/oauth2/v2.0/token' % (line['authority_host'], line['tenant_id']), verify=line['ca_file'],
-                                   data={'grant_type': 'client_credentials', 'client_id': FEDERATED_APP_ID,
-                                         'scope': 'https://graph.microsoft.com/.default', 'client_assertion': assertion,
-                                         'client_assertion_type': 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer'})
+        response = _session().post(
+            '%s/%s/oauth2/v2.0/token' % (line['authority_host'], line['tenant_id']),
+            verify=line['ca_file'],
+            data={
+                'grant_type': 'client_credentials',
+                'client_id': FEDERATED_APP_ID,
+                'scope': 'https://graph.microsoft.com/.default',
+                'client_assertion': assertion,
+                'client_assertion_type': 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            },
+        )
         assert response.status_code == 200, response.text
         stop = subprocess.run([sys.executable, '-m', 'fake_tenant', 'stop', '--info-file', info_file], env=env, check=False)
         assert stop.returncode == 0

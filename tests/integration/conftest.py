@@ -9,7 +9,6 @@ import textwrap
 
 import pytest
 import requests
-
 from fake_tenant import FakeTenantProcess
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -53,15 +52,24 @@ class Tenant:
 
     def writes(self):
         stats = self.stats()['by_route']
-        return sum(sum(stats.get(route, {}).values()) for route in (
-            'PUT /v1.0/users/{id}/photo/$value', 'PATCH /v1.0/users/{id}/photo/$value', 'DELETE /v1.0/users/{id}/photo/$value'))
+        return sum(
+            sum(stats.get(route, {}).values())
+            for route in (
+                'PUT /v1.0/users/{id}/photo/$value',
+                'PATCH /v1.0/users/{id}/photo/$value',
+                'DELETE /v1.0/users/{id}/photo/$value',
+            )
+        )
 
     def env(self, app=None):
         app = app or DEMO_APP
         return {
-            'AZURE_TENANT_ID': self.process.tenant_id, 'AZURE_CLIENT_ID': app['client_id'],
-            'AZURE_CLIENT_SECRET': app['client_secret'], 'M365_GRAPH_URL': self.process.graph_url,
-            'AZURE_AUTHORITY_HOST': self.process.authority_host, 'M365_CA_PATH': self.process.ca_file,
+            'AZURE_TENANT_ID': self.process.tenant_id,
+            'AZURE_CLIENT_ID': app['client_id'],
+            'AZURE_CLIENT_SECRET': app['client_secret'],
+            'M365_GRAPH_URL': self.process.graph_url,
+            'AZURE_AUTHORITY_HOST': self.process.authority_host,
+            'M365_CA_PATH': self.process.ca_file,
         }
 
 
@@ -74,6 +82,7 @@ def tenant_factory(tmp_path):
         process.start()
         started.append(process)
         return Tenant(process)
+
     yield start
     for process in started:
         process.stop()
@@ -113,7 +122,8 @@ def playbook(tmp_path):
     def run(tasks, tenant=None, save=(), check=False, diff=False, extra_env=None, extra_vars=None, app=None, files=None):
         results_dir = tmp_path / 'results'
         results_dir.mkdir(exist_ok=True)
-        save_tasks = ''.join(textwrap.dedent('''
+        save_tasks = ''.join(
+            textwrap.dedent('''
             - name: Save {0}
               ansible.builtin.copy:
                 content: "{{{{ {0} | to_json }}}}"
@@ -123,7 +133,9 @@ def playbook(tmp_path):
               diff: false
               changed_when: false
               when: {0} is defined
-            ''').format(name, results_dir) for name in save)
+            ''').format(name, results_dir)
+            for name in save
+        )
         play = '- hosts: localhost\n  gather_facts: false\n  tasks:\n' + textwrap.indent(textwrap.dedent(tasks) + save_tasks, '    ')
         play_dir = tmp_path / 'play'
         play_dir.mkdir(exist_ok=True)
@@ -134,10 +146,19 @@ def playbook(tmp_path):
         path = play_dir / 'play.yml'
         path.write_text(play)
         env = dict(os.environ)
-        env.update({'HOME': str(home), 'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS, 'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-                    'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_FORCE_COLOR': '0', 'ANSIBLE_RETRY_FILES_ENABLED': '0',
-                    'ANSIBLE_PYTHON_INTERPRETER': sys.executable, 'ANSIBLE_LOCALHOST_WARNING': '0',
-                    'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0'})
+        env.update(
+            {
+                'HOME': str(home),
+                'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+                'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+                'ANSIBLE_NOCOLOR': '1',
+                'ANSIBLE_FORCE_COLOR': '0',
+                'ANSIBLE_RETRY_FILES_ENABLED': '0',
+                'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+                'ANSIBLE_LOCALHOST_WARNING': '0',
+                'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+            }
+        )
         if tenant:
             env.update(tenant.env(app))
         env.update(extra_env or {})
@@ -150,5 +171,6 @@ def playbook(tmp_path):
             command += ['-e', json.dumps({key: value})]
         completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False, cwd=str(play_dir))
         return PlaybookRun(completed, str(results_dir))
+
     run.play_dir = tmp_path / 'play'
     return run

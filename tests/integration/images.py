@@ -5,7 +5,6 @@ import struct
 import zlib
 
 from PIL import Image
-
 from sample_photos import portrait
 
 
@@ -23,11 +22,17 @@ def encode(image, fmt, **save):
 
 def png_bomb(width=20000, height=20000):
     """A valid PNG header declaring 20000x20000 pixels with a tiny compressed body."""
+
     def chunk(kind, data):
-        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xffffffff)
+        return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     raw = zlib.compress(b'\x00' * (width // 8 + 1) * 64)
-    return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 1, 0, 0, 0, 0)) + \
-        chunk(b'IDAT', raw) + chunk(b'IEND', b'')
+    return (
+        b'\x89PNG\r\n\x1a\n'
+        + chunk(b'IHDR', struct.pack('>IIBBBBB', width, height, 1, 0, 0, 0, 0))
+        + chunk(b'IDAT', raw)
+        + chunk(b'IEND', b'')
+    )
 
 
 def exif_rotated(name):

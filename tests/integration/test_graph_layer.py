@@ -8,13 +8,11 @@ import sys
 import threading
 
 import pytest
-
-from conftest import CERT_APP_ID, DEMO_APP, READONLY_APP
-
 from ansible_collections.m365.photos.plugins.module_utils._connection import Connection
 from ansible_collections.m365.photos.plugins.module_utils._errors import AuthError, GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import AUTH_ARGUMENT_SPEC
 from ansible_collections.m365.photos.plugins.module_utils._photos import read_metadata, upload
+from conftest import CERT_APP_ID, DEMO_APP, READONLY_APP
 
 TOKEN = 'POST /{tenant}/oauth2/v2.0/token'
 INFO_TASK = '''
@@ -27,12 +25,23 @@ INFO_TASK = '''
 
 def connect(tenant, kind='client_secret', retries=None, token_cache=False, **overrides):
     params = dict((name, spec.get('default')) for name, spec in AUTH_ARGUMENT_SPEC.items())
-    params.update(tenant_id=tenant.tenant_id, client_id=DEMO_APP['client_id'], client_secret=DEMO_APP['client_secret'],
-                  ca_path=tenant.ca_file, token_cache=token_cache)
+    params.update(
+        tenant_id=tenant.tenant_id,
+        client_id=DEMO_APP['client_id'],
+        client_secret=DEMO_APP['client_secret'],
+        ca_path=tenant.ca_file,
+        token_cache=token_cache,
+    )
     params.update(overrides)
     events = [] if retries is None else retries
-    return Connection(params, kind, tenant.authority_host, tenant.graph_url, 'https://graph.microsoft.com',
-                      on_retry=lambda reason, delay: events.append((reason, delay)))
+    return Connection(
+        params,
+        kind,
+        tenant.authority_host,
+        tenant.graph_url,
+        'https://graph.microsoft.com',
+        on_retry=lambda reason, delay: events.append((reason, delay)),
+    )
 
 
 def test_secret_sign_in_reads_users(tenant):
@@ -46,17 +55,29 @@ def test_secret_sign_in_reads_users(tenant):
 def test_certificate_sign_in(tenant, certificate):
     path = os.path.join(tenant.state_dir, certificate)
     password = 'pfx-password' if certificate.endswith('.pfx') else None
-    graph = connect(tenant, 'client_certificate_path', client_id=CERT_APP_ID, client_secret=None,
-                    client_certificate_path=path, client_certificate_password=password).client()
+    graph = connect(
+        tenant,
+        'client_certificate_path',
+        client_id=CERT_APP_ID,
+        client_secret=None,
+        client_certificate_path=path,
+        client_certificate_password=password,
+    ).client()
     assert graph.get_json('/users/bob@contoso.example')['mailNickname'] == 'bob'
 
 
 def test_federated_token_sign_in(tenant, tmp_path):
     from fake_tenant import mint_federated_token
+
     token_file = tmp_path / 'federated.jwt'
     token_file.write_text(mint_federated_token(tenant.state_dir, '44444444-4444-4444-8444-444444444444'))
-    graph = connect(tenant, 'federated_token_file', client_id='44444444-4444-4444-8444-444444444444', client_secret=None,
-                    federated_token_file=str(token_file)).client()
+    graph = connect(
+        tenant,
+        'federated_token_file',
+        client_id='44444444-4444-4444-8444-444444444444',
+        client_secret=None,
+        federated_token_file=str(token_file),
+    ).client()
     assert graph.get_json('/users/carol@contoso.example')['displayName']
 
 
@@ -104,6 +125,7 @@ def test_retries_429_with_fractional_retry_after(tenant):
             graph.get_json('/users/alice@contoso.example')
         except GraphError as exc:  # pragma: no cover - reported below
             errors.append(exc)
+
     threads = [threading.Thread(target=read) for dummy in range(4)]
     for thread in threads:
         thread.start()
@@ -163,11 +185,13 @@ def test_missing_library_gives_standard_message(tmp_path):
     # A Python where msal cannot be imported: the module must fail with missing_required_lib.
     blocker = tmp_path / 'msal.py'
     blocker.write_text('raise ImportError("msal blocked for this test")\n')
-    code = ('import json, sys\n'
-            'from ansible.module_utils.testing import patch_module_args\n'
-            'from ansible_collections.m365.photos.plugins.modules import user_photo_info\n'
-            'with patch_module_args({"users": ["a"], "access_token": "x"}):\n'
-            '    user_photo_info.main()\n')
+    code = (
+        'import json, sys\n'
+        'from ansible.module_utils.testing import patch_module_args\n'
+        'from ansible_collections.m365.photos.plugins.modules import user_photo_info\n'
+        'with patch_module_args({"users": ["a"], "access_token": "x"}):\n'
+        '    user_photo_info.main()\n'
+    )
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), os.environ.get('PYTHONPATH', '')]))
     completed = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, env=env, check=False)
     assert 'Failed to import the required Python library (msal)' in completed.stdout, completed.stdout + completed.stderr

@@ -12,15 +12,22 @@ PUT = 'PUT /v1.0/users/{id}/photo/$value'
 
 
 def sync(tenant, repo, *args):
-    env = dict(os.environ, HOME=str(repo / 'home'), ANSIBLE_COLLECTIONS_PATH=COLLECTIONS, ANSIBLE_NOCOLOR='1',
-               ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='0', ANSIBLE_INVENTORY_UNPARSED_WARNING='0')
+    env = dict(
+        os.environ,
+        HOME=str(repo / 'home'),
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_LOCALHOST_WARNING='0',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+    )
     env.update(tenant.env())
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'm365.photos.sync', '-e', '@photos.yml']
     return subprocess.run(command + list(args), env=env, cwd=str(repo), capture_output=True, text=True, check=False, timeout=600)
 
 
 def recap_changed(output):
-    line = [l for l in output.splitlines() if l.startswith('localhost')][-1]
+    line = [text for text in output.splitlines() if text.startswith('localhost')][-1]
     return int(line.split('changed=')[1].split()[0])
 
 
@@ -28,9 +35,16 @@ def test_gitops_plan_apply_and_converge(tenant, tmp_path):
     repo = tmp_path / 'repo'
     (repo / 'home').mkdir(parents=True)
     write_samples(str(repo / 'photos'), ['%s@contoso.example' % u for u in ('alice', 'bob', 'carol')])
-    (repo / 'photos.yml').write_text(json.dumps({
-        'photo_sync_src_dir': 'photos', 'photo_sync_report_dir': 'reports', 'photo_sync_chunk_size': 2,
-        'photo_sync_photos': [{'user': 'dave@contoso.example', 'state': 'absent'}]}))
+    (repo / 'photos.yml').write_text(
+        json.dumps(
+            {
+                'photo_sync_src_dir': 'photos',
+                'photo_sync_report_dir': 'reports',
+                'photo_sync_chunk_size': 2,
+                'photo_sync_photos': [{'user': 'dave@contoso.example', 'state': 'absent'}],
+            }
+        )
+    )
 
     plan = sync(tenant, repo, '--check', '--diff')
     assert plan.returncode == 0, plan.stdout + plan.stderr

@@ -5,10 +5,9 @@ import hashlib
 import io
 import os
 
+import images
 import pytest
 from PIL import Image
-
-import images
 
 PUT = 'PUT /v1.0/users/{id}/photo/$value'
 DELETE = 'DELETE /v1.0/users/{id}/photo/$value'
@@ -129,13 +128,16 @@ def _set(user, name):
     ''' % (user, name)
 
 
-@pytest.mark.parametrize('name,data,expected', [
-    ('zero.jpg', lambda: b'', 'empty'),
-    ('truncated.jpg', lambda: images.jpeg('t')[:4000], 'truncated'),
-    ('text.jpg', lambda: b'hello, this is not a photo\n' * 20, 'not an image'),
-    ('logo.svg', lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>', 'SVG'),
-    ('bomb.png', images.png_bomb, 'decompression bomb'),
-])
+@pytest.mark.parametrize(
+    'name,data,expected',
+    [
+        ('zero.jpg', lambda: b'', 'empty'),
+        ('truncated.jpg', lambda: images.jpeg('t')[:4000], 'truncated'),
+        ('text.jpg', lambda: b'hello, this is not a photo\n' * 20, 'not an image'),
+        ('logo.svg', lambda: b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>', 'SVG'),
+        ('bomb.png', images.png_bomb, 'decompression bomb'),
+    ],
+)
 def test_bad_inputs_fail_clearly_without_writing(tenant, playbook, name, data, expected):
     run = playbook(_set('bob@contoso.example', name), tenant, save=['photo'], files={'files/' + name: data()})
     result = run.result('photo')
@@ -153,12 +155,15 @@ def test_missing_file_names_user_and_file(tenant, playbook):
     assert tenant.writes() == 0
 
 
-@pytest.mark.parametrize('name,data', [
-    ('cmyk.jpg', images.cmyk_jpeg),
-    ('deep.png', images.png16),
-    ('animated.gif', images.animated_gif),
-    ('rotated.jpg', images.exif_rotated),
-])
+@pytest.mark.parametrize(
+    'name,data',
+    [
+        ('cmyk.jpg', images.cmyk_jpeg),
+        ('deep.png', images.png16),
+        ('animated.gif', images.animated_gif),
+        ('rotated.jpg', images.exif_rotated),
+    ],
+)
 def test_awkward_but_valid_inputs_upload(tenant, playbook, name, data):
     run = playbook(_set('carol@contoso.example', name), tenant, save=['photo'], files={'files/' + name: data('carol')})
     result = run.result('photo')
@@ -181,11 +186,14 @@ def test_exif_rotated_photo_is_uploaded_upright(tenant, playbook):
     assert run.result('photo')['action'] == 'unchanged'
 
 
-@pytest.mark.parametrize('user,expected', [
-    ('onprem@contoso.example', 'on-premises'),
-    ('nobody@contoso.example', 'does not exist'),
-    ('blocked@contoso.example', 'policy'),
-])
+@pytest.mark.parametrize(
+    'user,expected',
+    [
+        ('onprem@contoso.example', 'on-premises'),
+        ('nobody@contoso.example', 'does not exist'),
+        ('blocked@contoso.example', 'policy'),
+    ],
+)
 def test_user_level_failures_say_what_to_do(tenant, playbook, user, expected):
     run = playbook(_set(user, 'a.jpg'), tenant, save=['photo'], files={'files/a.jpg': images.jpeg('x')})
     result = run.result('photo')
@@ -194,8 +202,8 @@ def test_user_level_failures_say_what_to_do(tenant, playbook, user, expected):
 
 def test_missing_write_permission_names_it(tenant, playbook):
     from conftest import READONLY_APP
-    run = playbook(_set('erin@contoso.example', 'a.jpg'), tenant, save=['photo'], files={'files/a.jpg': images.jpeg('x')},
-                   app=READONLY_APP)
+
+    run = playbook(_set('erin@contoso.example', 'a.jpg'), tenant, save=['photo'], files={'files/a.jpg': images.jpeg('x')}, app=READONLY_APP)
     result = run.result('photo')
     assert result['failed'] and 'ProfilePhoto.ReadWrite.All' in result['msg'], result['msg']
 
@@ -213,8 +221,12 @@ def test_user_photo_info_reports_and_saves(tenant, playbook, tmp_path):
     run = playbook(tasks, tenant, save=['info'], check=True)
     assert run.rc == 0, run.stdout
     photos = run.result('info')['photos']
-    assert [p['user'] for p in photos] == ['alice@contoso.example', 'bob@contoso.example', 'nobody@contoso.example',
-                                           'onprem@contoso.example']
+    assert [p['user'] for p in photos] == [
+        'alice@contoso.example',
+        'bob@contoso.example',
+        'nobody@contoso.example',
+        'onprem@contoso.example',
+    ]
     alice, bob, nobody, onprem = photos
     stored = tenant.photo_info('alice@contoso.example')
     assert alice['has_photo'] and alice['sha256'] == stored['sha256'] and alice['width'] == 648 and alice['etag']

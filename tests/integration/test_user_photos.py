@@ -3,9 +3,8 @@
 import json
 import os
 
-from PIL import Image
-
 import images
+from PIL import Image
 from sample_photos import write_samples
 
 PUT = 'PUT /v1.0/users/{id}/photo/$value'
@@ -47,8 +46,7 @@ def test_state_file_skips_downloads_but_catches_drift(tenant, playbook, tmp_path
     assert tenant.count('GET /v1.0/users/{id}/photo/$value') == 0
     assert tenant.count('GET /v1.0/users/{id}/photo') == 6
     # Someone changes Bob's photo elsewhere: the ETag moves, the module compares and fixes it.
-    tenant.admin('PUT', '/_fake/users/bob@contoso.example/photo', data=images.jpeg('intruder'),
-                 headers={'Content-Type': 'image/jpeg'})
+    tenant.admin('PUT', '/_fake/users/bob@contoso.example/photo', data=images.jpeg('intruder'), headers={'Content-Type': 'image/jpeg'})
     tenant.reset_stats()
     run = playbook(task, tenant, save=['sync'])
     results = dict((r['user'], r) for r in run.result('sync')['results'])
@@ -58,8 +56,9 @@ def test_state_file_skips_downloads_but_catches_drift(tenant, playbook, tmp_path
 
 def test_check_mode_writes_nothing_and_summary_is_a_plan(tenant, playbook, tmp_path):
     write_samples(str(tmp_path / 'photos'), ['%s@contoso.example' % u for u in STAFF[:4]])
-    task = bulk_task(src_dir=str(tmp_path / 'photos'), report_dir=str(tmp_path / 'report'),
-                     photos=[{'user': 'erin@contoso.example', 'state': 'absent'}])
+    task = bulk_task(
+        src_dir=str(tmp_path / 'photos'), report_dir=str(tmp_path / 'report'), photos=[{'user': 'erin@contoso.example', 'state': 'absent'}]
+    )
     run = playbook(task, tenant, save=['sync'], check=True, diff=True)
     result = run.result('sync')
     assert result['changed'] and result['summary']['uploaded'] == 4 and result['summary']['unchanged'] == 1
@@ -78,8 +77,13 @@ def test_purge_removes_exactly_undeclared_members_with_backup(tenant, playbook, 
     before = dict((u, tenant.photo_info(u)) for u in everyone)
     write_samples(str(tmp_path / 'kept'), everyone[:4])
     tenant.reset_stats()
-    task = bulk_task(src_dir=str(tmp_path / 'kept'), purge=True, purge_group='Photo Managed Staff',
-                     backup_dir=str(tmp_path / 'backups'), report_dir=str(tmp_path / 'report'))
+    task = bulk_task(
+        src_dir=str(tmp_path / 'kept'),
+        purge=True,
+        purge_group='Photo Managed Staff',
+        backup_dir=str(tmp_path / 'backups'),
+        report_dir=str(tmp_path / 'report'),
+    )
     run = playbook(task, tenant, save=['sync'])
     result = run.result('sync')
     assert result['summary']['removed'] == 2 and result['summary']['unchanged'] == 4, result
@@ -89,6 +93,7 @@ def test_purge_removes_exactly_undeclared_members_with_backup(tenant, playbook, 
     for user, record in removed.items():
         assert 'purge' in record['msg']
         import hashlib
+
         with open(record['backup_file'], 'rb') as handle:
             assert hashlib.sha256(handle.read()).hexdigest() == before[user]['sha256']
     sheet = Image.open(tmp_path / 'report' / 'contact-sheet.png')
@@ -116,8 +121,11 @@ def test_mixed_failures_do_not_stop_good_users(tenant, playbook, tmp_path):
     assert result['failed']
     assert result['summary']['uploaded'] == 2 and result['summary']['failed'] == 3
     assert tenant.count(PUT) == 2
-    for user, words in (('carol@contoso.example', 'not found'), ('ghost@contoso.example', 'does not exist'),
-                        ('onprem@contoso.example', 'on-premises')):
+    for user, words in (
+        ('carol@contoso.example', 'not found'),
+        ('ghost@contoso.example', 'does not exist'),
+        ('onprem@contoso.example', 'on-premises'),
+    ):
         assert user in result['msg']
         record = [r for r in result['results'] if r['user'] == user][0]
         assert record['action'] == 'failed' and words in record['msg'], record
@@ -126,8 +134,10 @@ def test_mixed_failures_do_not_stop_good_users(tenant, playbook, tmp_path):
 def test_duplicates_and_unmatched_files_are_reported(tenant, playbook, tmp_path):
     write_samples(str(tmp_path / 'p'), ['alice', 'zed'], name_by=lambda u: u)
     write_samples(str(tmp_path / 'p'), ['alice'], fmt='PNG')
-    photos = [{'user': 'bob@contoso.example', 'src': str(tmp_path / 'p' / 'zed.jpg')},
-              {'user': 'BOB@contoso.example', 'src': str(tmp_path / 'p' / 'zed.jpg')}]
+    photos = [
+        {'user': 'bob@contoso.example', 'src': str(tmp_path / 'p' / 'zed.jpg')},
+        {'user': 'BOB@contoso.example', 'src': str(tmp_path / 'p' / 'zed.jpg')},
+    ]
     run = playbook(bulk_task(src_dir=str(tmp_path / 'p'), match='mail_nickname', photos=photos), tenant, save=['sync'])
     result = run.result('sync')
     messages = ' '.join(r['msg'] for r in result['results'])
@@ -142,4 +152,5 @@ def test_contact_sheet_has_one_row_per_changed_user(tenant, playbook, tmp_path):
     sheet = Image.open(os.path.join(str(tmp_path / 'r'), 'contact-sheet.png'))
     assert sheet.format == 'PNG'
     from ansible_collections.m365.photos.plugins.module_utils._report import THUMB
+
     assert sheet.height == 3 * (THUMB + 8) + 32

@@ -53,7 +53,7 @@ def summarise(scored, rendition='full'):
         row['pairs'] += 1
         row['wrong'] += int(s.wrong)
         # Closest to the threshold: the largest "same" distance, the smallest "changed" one.
-        closer = (row['closest'] is None or (s.distance > row['closest'] if s.pair.same else s.distance < row['closest']))
+        closer = row['closest'] is None or (s.distance > row['closest'] if s.pair.same else s.distance < row['closest'])
         if closer:
             row['closest'] = s.distance
             row['example'] = '%s / %s' % (s.pair.base, s.pair.variant)
@@ -80,9 +80,11 @@ def format_table(scored, rendition='full'):
         lines.append('| %s | %d | %d | %.3f | %s |' % (category, row['pairs'], row['wrong'], row['closest'], row['example']))
     o = overall(scored, rendition)
     lines.append('')
-    lines.append('rendition=%s: %d same + %d changed pairs, %d wrong; closest same %.3f, closest changed %.3f, '
-                 'gap ratio %.2f (THRESHOLD %.3f)' % (rendition, o['same_pairs'], o['changed_pairs'], o['wrong'],
-                                                      o['max_same'], o['min_changed'], o['gap_ratio'], _compare.THRESHOLD))
+    lines.append(
+        'rendition=%s: %d same + %d changed pairs, %d wrong; closest same %.3f, closest changed %.3f, '
+        'gap ratio %.2f (THRESHOLD %.3f)'
+        % (rendition, o['same_pairs'], o['changed_pairs'], o['wrong'], o['max_same'], o['min_changed'], o['gap_ratio'], _compare.THRESHOLD)
+    )
     return '\n'.join(lines)
 
 
@@ -101,8 +103,9 @@ def component_gaps(scored, rendition='full'):
         same = max(s.components[name] for s in chosen if s.pair.same)
         targets = RESPONSIBLE.get(name)
         if targets is None:
-            targets = tuple(c for c in {s.pair.category for s in chosen}
-                            if c.startswith('changed:') and c not in sum(RESPONSIBLE.values(), ()))
+            targets = tuple(
+                c for c in {s.pair.category for s in chosen} if c.startswith('changed:') and c not in sum(RESPONSIBLE.values(), ())
+            )
         changed = min(s.components[name] for s in chosen if s.pair.category in targets)
         gaps[name] = (same, changed, (same * changed) ** 0.5)
     return gaps

@@ -24,17 +24,33 @@ import os
 import random
 from dataclasses import dataclass, field
 
-from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageStat
-
 from ansible_collections.m365.photos.plugins.module_utils._image import normalise_image
+from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageStat
 
 # Real photographs from scikit-image (BSD licensed sample data); grey ones are
 # kept because grey-scale staff photos and scans happen too.
 REAL_PHOTOS = (
-    'astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg', 'motorcycle_left.png',
-    'hubble_deep_field.jpg', 'retina.jpg', 'ihc.png', 'color.png', 'camera.png',
-    'coins.png', 'moon.png', 'brick.png', 'grass.png', 'gravel.png', 'page.png',
-    'logo.png', 'text.png', 'horse.png', 'cell.png', 'clock_motion.png',
+    'astronaut.png',
+    'chelsea.png',
+    'coffee.png',
+    'rocket.jpg',
+    'motorcycle_left.png',
+    'hubble_deep_field.jpg',
+    'retina.jpg',
+    'ihc.png',
+    'color.png',
+    'camera.png',
+    'coins.png',
+    'moon.png',
+    'brick.png',
+    'grass.png',
+    'gravel.png',
+    'page.png',
+    'logo.png',
+    'text.png',
+    'horse.png',
+    'cell.png',
+    'clock_motion.png',
 )
 # Resampling filters a photo service might use when it makes its renditions.
 FILTERS = {
@@ -51,8 +67,8 @@ SERVICE_SIZES = (240, 360, 432, 504, 648)
 @dataclass
 class Base:
     name: str
-    kind: str                 # 'real' or 'synthetic'
-    source: Image.Image       # square RGB source (94 % centre square of the original)
+    kind: str  # 'real' or 'synthetic'
+    source: Image.Image  # square RGB source (94 % centre square of the original)
     frame_b: Image.Image | None = None  # second frame of the same scene from another viewpoint
     achromatic: bool = False
 
@@ -60,18 +76,19 @@ class Base:
 @dataclass
 class Pair:
     base: str
-    category: str             # e.g. 'same:reencode', 'changed:mirror'
+    category: str  # e.g. 'same:reencode', 'changed:mirror'
     variant: str
     desired: bytes
     current: bytes
     same: bool
-    rendition: str = 'full'   # 'full' or '240' (the service's 240x240 rendition)
+    rendition: str = 'full'  # 'full' or '240' (the service's 240x240 rendition)
     extra: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------
 # Base photos
 # --------------------------------------------------------------------------
+
 
 def skimage_data_dir():
     """skimage/data without importing skimage (which would pull in numpy)."""
@@ -194,8 +211,16 @@ def synth_portrait(seed, style='normal', size=(720, 900), view=(0, 0)):
     draw.ellipse((cx - fw // 2 - 25, cy - fh // 2 - 45, cx + fw // 2 + 25, cy + fh // 4), fill=hair)
     draw.ellipse((cx - fw // 2, cy - fh // 2, cx + fw // 2, cy + fh // 2), fill=skin)
     part = rng.choice((-1, 1))
-    draw.polygon([(cx - fw // 2 - 5, cy - fh // 6), (cx + part * fw // 5, cy - fh // 2 - 20),
-                  (cx + fw // 2 + 5, cy - fh // 4), (cx + fw // 2, cy - fh // 2 - 30), (cx - fw // 2, cy - fh // 2 - 30)], fill=hair)
+    draw.polygon(
+        [
+            (cx - fw // 2 - 5, cy - fh // 6),
+            (cx + part * fw // 5, cy - fh // 2 - 20),
+            (cx + fw // 2 + 5, cy - fh // 4),
+            (cx + fw // 2, cy - fh // 2 - 30),
+            (cx - fw // 2, cy - fh // 2 - 30),
+        ],
+        fill=hair,
+    )
     ex = fw // 5
     ey = cy - fh // 10
     gaze = rng.randrange(-4, 5)
@@ -236,14 +261,32 @@ def synth_logo(seed, size=(700, 700)):
     draw = ImageDraw.Draw(img)
     w, h = size
     draw.ellipse((w * 0.18, h * 0.12, w * 0.7, h * 0.64), fill=tuple(255 - c for c in bg))
-    draw.polygon([(w * 0.55, h * 0.3), (w * 0.9, h * 0.45), (w * 0.6, h * 0.75)], fill=tuple(rng.randrange(0, 256) for _channel in range(3)))
+    draw.polygon(
+        [(w * 0.55, h * 0.3), (w * 0.9, h * 0.45), (w * 0.6, h * 0.75)], fill=tuple(rng.randrange(0, 256) for _channel in range(3))
+    )
     draw.text((w * 0.12, h * 0.74), 'Contoso', fill=(0, 0, 0) if sum(bg) > 380 else (255, 255, 255), font=_font(90))
     return img
 
 
 SYNTH_STYLES = (
-    'normal', 'normal', 'normal', 'normal', 'dark', 'dark', 'lowcontrast', 'lowcontrast', 'bright', 'grey',
-    'pastel', 'grain', 'hard', 'stripes', 'text', 'flat', 'normal', 'lowcontrast',
+    'normal',
+    'normal',
+    'normal',
+    'normal',
+    'dark',
+    'dark',
+    'lowcontrast',
+    'lowcontrast',
+    'bright',
+    'grey',
+    'pastel',
+    'grain',
+    'hard',
+    'stripes',
+    'text',
+    'flat',
+    'normal',
+    'lowcontrast',
 )
 
 
@@ -306,6 +349,7 @@ def all_bases():
 # --------------------------------------------------------------------------
 # The simulated service
 # --------------------------------------------------------------------------
+
 
 def encode_png(img):
     buf = io.BytesIO()
@@ -384,8 +428,16 @@ def same_pairs(base, desired):
     # The source was re-saved by the user (PNG vs JPEG q92) -> different desired bytes, same photo.
     resaved = Image.open(io.BytesIO(encode_jpeg(base.source, 92, 0))).convert('RGB')
     other_desired = normalised(resaved)
-    pairs.append(Pair(base.name, 'same:resaved-source', 'source-as-jpeg-q92', other_desired,
-                      service(desired, 360 if side > 360 else None, 75, 2), True))
+    pairs.append(
+        Pair(
+            base.name,
+            'same:resaved-source',
+            'source-as-jpeg-q92',
+            other_desired,
+            service(desired, 360 if side > 360 else None, 75, 2),
+            True,
+        )
+    )
     return pairs
 
 
@@ -393,8 +445,9 @@ def same_pairs(base, desired):
 # Real edits
 # --------------------------------------------------------------------------
 
+
 def _patch_box(img, rng, area=0.01):
-    side = int(img.width * area ** 0.5)
+    side = int(img.width * area**0.5)
     x = rng.randrange(int(img.width * 0.15), int(img.width * 0.85) - side)
     y = rng.randrange(int(img.height * 0.15), int(img.height * 0.85) - side)
     return (x, y, x + side, y + side)
@@ -486,7 +539,7 @@ EDITS = {
 CHANGED_SERVICE = (360, 75, 2, 'bicubic')
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _service_views(desired_edit):
     """The edited photo as the service holds it: q75 at 360 px, and its 240 rendition (cached: reused by many pairs)."""
     decoded = Image.open(io.BytesIO(desired_edit)).convert('RGB')

@@ -9,8 +9,6 @@ import time
 import zlib
 
 import pytest
-from PIL import Image, ImageDraw
-
 from ansible_collections.m365.photos.plugins.module_utils._image import (
     MAX_UPLOAD_BYTES,
     ImageError,
@@ -19,6 +17,7 @@ from ansible_collections.m365.photos.plugins.module_utils._image import (
     normalise_image,
     validate_options,
 )
+from PIL import Image, ImageDraw
 
 RED = (255, 0, 0)
 BLUE = (0, 0, 255)
@@ -50,6 +49,7 @@ def photo(size=(800, 600), seed=0):
 
 def noise(size, seed=1):
     import random
+
     rng = random.Random(seed)
     return Image.frombytes('RGB', size, rng.randbytes(size[0] * size[1] * 3))
 
@@ -62,6 +62,7 @@ def half_and_half(size, top, bottom):
 
 # ---------------------------------------------------------------- determinism and output format
 
+
 def test_same_input_gives_same_bytes():
     data = encode(photo(), 'PNG')
     first = normalise_image(data)
@@ -69,7 +70,14 @@ def test_same_input_gives_same_bytes():
     assert first.data == second.data
     assert first.sha256 == second.sha256
     assert isinstance(first, NormalisedImage)
-    assert (first.width, first.height, first.source_format, first.source_width, first.source_height, first.quality) == (600, 600, 'PNG', 800, 600, 90)
+    assert (first.width, first.height, first.source_format, first.source_width, first.source_height, first.quality) == (
+        600,
+        600,
+        'PNG',
+        800,
+        600,
+        90,
+    )
 
 
 def test_output_is_baseline_jpeg_without_metadata():
@@ -77,6 +85,7 @@ def test_output_is_baseline_jpeg_without_metadata():
     exif = Image.Exif()
     exif[0x010F] = 'CameraMaker'
     from PIL import ImageCms
+
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
     data = encode(src, 'JPEG', quality=95, exif=exif.tobytes(), icc_profile=icc, comment=b'secret comment')
     out = normalise_image(data).data
@@ -96,6 +105,7 @@ def test_options_change_output():
 
 # ---------------------------------------------------------------- geometry
 
+
 def test_center_crop_of_landscape():
     img = Image.new('RGB', (900, 300), RED)
     ImageDraw.Draw(img).rectangle((300, 0, 599, 299), fill=BLUE)
@@ -105,7 +115,7 @@ def test_center_crop_of_landscape():
 
 
 def test_top_crop_keeps_the_top_of_a_portrait():
-    img = half_and_half((300, 900), RED, BLUE)   # top 450 px red
+    img = half_and_half((300, 900), RED, BLUE)  # top 450 px red
     centre = decode(normalise_image(encode(img, 'PNG'), size=100, crop='center').data)
     top = decode(normalise_image(encode(img, 'PNG'), size=100, crop='top').data)
     assert close(top.getpixel((50, 5)), RED) and close(top.getpixel((50, 95)), RED)
@@ -148,11 +158,12 @@ def test_large_jpeg_is_decoded_in_draft_mode_quickly():
 
 # ---------------------------------------------------------------- colour handling
 
+
 def test_exif_rotated_photo_comes_out_upright():
-    upright = half_and_half((200, 300), RED, BLUE)        # portrait: red on top
+    upright = half_and_half((200, 300), RED, BLUE)  # portrait: red on top
     stored = upright.transpose(Image.Transpose.ROTATE_90)  # what a camera held sideways writes
     exif = Image.Exif()
-    exif[0x0112] = 6                                       # "rotate 90 CW to display"
+    exif[0x0112] = 6  # "rotate 90 CW to display"
     data = encode(stored, 'JPEG', quality=95, exif=exif.tobytes())
     loaded = load_image(data)
     assert loaded.size == (200, 300)
@@ -164,7 +175,7 @@ def test_exif_rotated_photo_comes_out_upright():
 
 
 def test_cmyk_jpeg():
-    img = Image.new('CMYK', (300, 300), (0, 255, 255, 0))   # pure red in CMYK
+    img = Image.new('CMYK', (300, 300), (0, 255, 255, 0))  # pure red in CMYK
     data = encode(img, 'JPEG', quality=95)
     out = decode(normalise_image(data).data)
     assert close(out.getpixel((150, 150)), RED, tol=50)
@@ -172,6 +183,7 @@ def test_cmyk_jpeg():
 
 def test_srgb_profile_is_not_reapplied():
     from PIL import ImageCms
+
     icc = ImageCms.ImageCmsProfile(ImageCms.createProfile('sRGB')).tobytes()
     src = photo((300, 300))
     assert normalise_image(encode(src, 'PNG', icc_profile=icc)).data == normalise_image(encode(src, 'PNG')).data
@@ -214,7 +226,9 @@ def test_animated_gif_uses_first_frame():
     assert close(out.getpixel((50, 50)), RED)
 
 
-@pytest.mark.parametrize('fmt, name', [('BMP', 'BMP'), ('WEBP', 'WebP'), ('TIFF', 'TIFF'), ('PNG', 'PNG'), ('JPEG', 'JPEG'), ('GIF', 'GIF')])
+@pytest.mark.parametrize(
+    'fmt, name', [('BMP', 'BMP'), ('WEBP', 'WebP'), ('TIFF', 'TIFF'), ('PNG', 'PNG'), ('JPEG', 'JPEG'), ('GIF', 'GIF')]
+)
 def test_supported_formats(fmt, name):
     params = {'lossless': True} if fmt == 'WEBP' else {}
     result = normalise_image(encode(photo((320, 240)), fmt, **params))
@@ -230,6 +244,7 @@ def test_greyscale_and_bilevel_sources():
 
 # ---------------------------------------------------------------- refusals
 
+
 def refused(data, **options):
     with pytest.raises(ImageError) as err:
         normalise_image(data, **options)
@@ -242,12 +257,12 @@ def test_empty_file():
 
 def test_truncated_jpeg():
     data = encode(noise((400, 400)), 'JPEG', quality=90)
-    assert 'truncated or corrupt JPEG' in refused(data[:len(data) // 2])
+    assert 'truncated or corrupt JPEG' in refused(data[: len(data) // 2])
 
 
 def test_truncated_png():
     data = encode(noise((200, 200)), 'PNG')
-    assert 'truncated or corrupt PNG' in refused(data[:len(data) // 2])
+    assert 'truncated or corrupt PNG' in refused(data[: len(data) // 2])
 
 
 def test_text_file_renamed_jpg():
@@ -275,8 +290,10 @@ def test_unknown_binary():
 
 def png_header_only(width, height, bit_depth=1, colour_type=0):
     """A valid PNG start that declares a huge image but carries almost no data."""
+
     def chunk(kind, payload):
-        return struct.pack('>I', len(payload)) + kind + payload + struct.pack('>I', zlib.crc32(kind + payload) & 0xffffffff)
+        return struct.pack('>I', len(payload)) + kind + payload + struct.pack('>I', zlib.crc32(kind + payload) & 0xFFFFFFFF)
+
     ihdr = struct.pack('>IIBBBBB', width, height, bit_depth, colour_type, 0, 0, 0)
     return b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', ihdr) + chunk(b'IDAT', zlib.compress(b'\x00' * 64)) + chunk(b'IEND', b'')
 
@@ -304,18 +321,21 @@ def test_quality_is_lowered_to_fit():
     assert any('quality lowered' in w for w in result.warnings)
 
 
-@pytest.mark.parametrize('options, fragment', [
-    ({'size': 10}, 'size must be'),
-    ({'size': 5000}, 'size must be'),
-    ({'size': True}, 'size must be'),
-    ({'crop': 'left'}, 'crop must be one of center, top, none'),
-    ({'background': 'notacolour'}, 'background must be a colour'),
-    ({'background': '#12345'}, 'background must be a colour'),
-    ({'quality': 0}, 'quality must be'),
-    ({'quality': 101}, 'quality must be'),
-    ({'max_bytes': MAX_UPLOAD_BYTES + 1}, 'max_bytes must be'),
-    ({'max_bytes': 10}, 'max_bytes must be'),
-])
+@pytest.mark.parametrize(
+    'options, fragment',
+    [
+        ({'size': 10}, 'size must be'),
+        ({'size': 5000}, 'size must be'),
+        ({'size': True}, 'size must be'),
+        ({'crop': 'left'}, 'crop must be one of center, top, none'),
+        ({'background': 'notacolour'}, 'background must be a colour'),
+        ({'background': '#12345'}, 'background must be a colour'),
+        ({'quality': 0}, 'quality must be'),
+        ({'quality': 101}, 'quality must be'),
+        ({'max_bytes': MAX_UPLOAD_BYTES + 1}, 'max_bytes must be'),
+        ({'max_bytes': 10}, 'max_bytes must be'),
+    ],
+)
 def test_option_validation(options, fragment):
     values = {'size': 648, 'crop': 'center', 'background': '#ffffff', 'quality': 90, 'max_bytes': MAX_UPLOAD_BYTES}
     values.update(options)

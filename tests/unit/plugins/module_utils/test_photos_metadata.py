@@ -1,23 +1,30 @@
 """Photo metadata as Graph has returned it over the years."""
 
 import pytest
-
 from ansible_collections.m365.photos.plugins.module_utils._photos import PhotoMetadata
 
 
-@pytest.mark.parametrize('payload', [
-    {'@odata.mediaContentType': 'image/gif', '@odata.mediaEtag': '', 'id': '1x1', 'width': 1, 'height': 1},
-    {'id': '1X1', 'width': 1, 'height': 1},
-])
+@pytest.mark.parametrize(
+    'payload',
+    [
+        {'@odata.mediaContentType': 'image/gif', '@odata.mediaEtag': '', 'id': '1x1', 'width': 1, 'height': 1},
+        {'id': '1X1', 'width': 1, 'height': 1},
+    ],
+)
 def test_legacy_placeholder_means_no_photo(payload):
     assert PhotoMetadata.from_graph(payload) is None
 
 
-@pytest.mark.parametrize('payload,etag', [
-    ({'@odata.mediaContentType': 'image/jpeg', '@odata.mediaEtag': '"BA09D118"', 'id': '648x648', 'width': 648, 'height': 648},
-     '"BA09D118"'),
-    ({'@odata.mediaContentType': 'image/jpeg', 'id': 'default', 'width': 256, 'height': 256}, None),
-])
+@pytest.mark.parametrize(
+    'payload,etag',
+    [
+        (
+            {'@odata.mediaContentType': 'image/jpeg', '@odata.mediaEtag': '"BA09D118"', 'id': '648x648', 'width': 648, 'height': 648},
+            '"BA09D118"',
+        ),
+        ({'@odata.mediaContentType': 'image/jpeg', 'id': 'default', 'width': 256, 'height': 256}, None),
+    ],
+)
 def test_real_photo_metadata(payload, etag):
     meta = PhotoMetadata.from_graph(payload)
     assert meta is not None and meta.etag == etag and meta.width == payload['width']
