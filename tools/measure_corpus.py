@@ -18,7 +18,7 @@ from collections import Counter
 
 
 def main():
-    from ansible_collections.m365.photos.plugins.module_utils import _compare
+    from ansible_collections.m365.photos.plugins.module_utils._imaging import compare as _compare
     from ansible_collections.m365.photos.tests.unit.corpus import margins, photo_corpus
 
     start = time.time()

@@ -14,7 +14,6 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ansible_collections.m365.photos.plugins.module_utils._compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
     ImageCache,
@@ -24,6 +23,7 @@ from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
     normalise_into_cache,
     process_pool,
 )
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
 
 ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')

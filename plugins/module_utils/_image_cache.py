@@ -15,9 +15,9 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-from ansible_collections.m365.photos.plugins.module_utils._compare import photo_distance, reduce_for_compare
 from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
-from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance, reduce_for_compare
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, normalise_image
 
 try:
     from PIL import Image

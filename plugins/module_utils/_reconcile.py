@@ -19,8 +19,8 @@ except ImportError:
 
 from ansible_collections.m365.photos.plugins.module_utils import _photos
 from ansible_collections.m365.photos.plugins.module_utils._backup import save_backup
-from ansible_collections.m365.photos.plugins.module_utils._compare import is_same_photo, photo_distance
-from ansible_collections.m365.photos.plugins.module_utils._image import ImageError
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo, photo_distance
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
 
 
 class Outcome:

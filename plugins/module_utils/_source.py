@@ -7,7 +7,7 @@ user and the file, so one bad file is easy to find in a run over thousands."""
 
 from __future__ import annotations
 
-from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image, validate_options
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, normalise_image, validate_options
 
 NORMALISE_OPTIONS = ('size', 'crop', 'background', 'quality', 'max_bytes')
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from ansible_collections.m365.photos.plugins.module_utils import _compare
+from ansible_collections.m365.photos.plugins.module_utils._imaging import compare as _compare
 
 
 @dataclass

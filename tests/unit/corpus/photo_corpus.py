@@ -24,7 +24,7 @@ import os
 import random
 from dataclasses import dataclass, field
 
-from ansible_collections.m365.photos.plugins.module_utils._image import normalise_image
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import normalise_image
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageStat
 
 # Real photographs from scikit-image (BSD licensed sample data); grey ones are

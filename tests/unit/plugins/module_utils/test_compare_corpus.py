@@ -12,8 +12,8 @@ import io
 import time
 
 import pytest
-from ansible_collections.m365.photos.plugins.module_utils import _compare
-from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, normalise_image
+from ansible_collections.m365.photos.plugins.module_utils._imaging import compare as _compare
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, normalise_image
 from ansible_collections.m365.photos.tests.unit.corpus import margins, photo_corpus
 from PIL import Image
 

@@ -9,7 +9,7 @@ import time
 import zlib
 
 import pytest
-from ansible_collections.m365.photos.plugins.module_utils._image import (
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import (
     MAX_UPLOAD_BYTES,
     ImageError,
     NormalisedImage,

@@ -2,8 +2,8 @@
 
 import io
 
-from ansible_collections.m365.photos.plugins.module_utils._compare import photo_distance
 from ansible_collections.m365.photos.plugins.module_utils._image_cache import ImageCache, cache_key, file_sha256, normalise_into_cache
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance
 from PIL import Image
 
 SETTINGS = {'size': 648, 'crop': 'center', 'background': '#ffffff', 'quality': 90, 'max_bytes': 4194304}

@@ -34,7 +34,7 @@ except ImportError:
     HAS_PIL = False
     PIL_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.m365.photos.plugins.module_utils._image import ImageError, load_image
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, load_image
 
 # Common resolution: at 64 px a 648 px JPEG's 8x8 blocks are averaged ~10x10,
 # which removes compression noise but keeps a 1 % patch (6 px) and a 2 % shift.
