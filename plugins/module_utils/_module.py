@@ -8,10 +8,10 @@ the m365.photos.auth doc fragment), dependency checks, and a ready Graph client.
 from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.m365.photos.plugins.module_utils._clouds import CLOUDS, cloud_endpoints
-from ansible_collections.m365.photos.plugins.module_utils._credentials import apply_env_fallbacks, select_credential
 from ansible_collections.m365.photos.plugins.module_utils._deps import require_libraries
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.clouds import CLOUDS, cloud_endpoints
+from ansible_collections.m365.photos.plugins.module_utils._graph.credentials import apply_env_fallbacks, select_credential
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 
 AUTH_ARGUMENT_SPEC = dict(
     tenant_id=dict(type='str'),
@@ -55,7 +55,7 @@ class GraphModule:
         """Resolved connection settings (env fallbacks applied), built once."""
         if self._connection is None:
             require_libraries(self.module, self.libraries)
-            from ansible_collections.m365.photos.plugins.module_utils._connection import Connection
+            from ansible_collections.m365.photos.plugins.module_utils._graph.client import Connection
 
             params, from_env = apply_env_fallbacks(self.params)
             try:

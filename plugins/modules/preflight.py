@@ -65,7 +65,7 @@ problems:
   elements: str
 '''
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import WRITE_PERMISSION, WRITE_ROLES, GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import WRITE_PERMISSION, WRITE_ROLES, GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
 
 USER_READ_ROLES = frozenset(['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'])

@@ -201,10 +201,10 @@ backup_file:
   sample: /home/ansible/.ansible/m365_photos/backups/alice@contoso.com_20261125T120000Z_1a2b3c4d.jpg
 '''
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
-from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
-from ansible_collections.m365.photos.plugins.module_utils._source import SourceError, load_desired_photo, normalise_argument_spec
+from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import reconcile
+from ansible_collections.m365.photos.plugins.module_utils._sync.source import SourceError, load_desired_photo, normalise_argument_spec
 
 
 def main():

@@ -101,10 +101,10 @@ photos:
 
 import os
 
-from ansible_collections.m365.photos.plugins.module_utils import _photos
-from ansible_collections.m365.photos.plugins.module_utils._backup import EXTENSIONS, safe_name
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph import photos as _photos
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
+from ansible_collections.m365.photos.plugins.module_utils._sync.backup import EXTENSIONS, safe_name
 
 
 def describe_user_photo(graph, user, dest):

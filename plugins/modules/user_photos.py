@@ -253,10 +253,10 @@ ignored_files:
 import os
 import re
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
-from ansible_collections.m365.photos.plugins.module_utils._inventory import Entry, build_inventory
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
-from ansible_collections.m365.photos.plugins.module_utils._source import normalise_argument_spec, normalise_settings
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import Entry, build_inventory
+from ansible_collections.m365.photos.plugins.module_utils._sync.source import normalise_argument_spec, normalise_settings
 
 GUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 USER_SELECT = 'id,userPrincipalName,mail,mailNickname'
@@ -347,10 +347,10 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
-    from ansible_collections.m365.photos.plugins.module_utils._bulk import BulkRun, summarise
-    from ansible_collections.m365.photos.plugins.module_utils._limiter import AdaptiveLimiter
-    from ansible_collections.m365.photos.plugins.module_utils._report import ThumbnailStore, write_reports
-    from ansible_collections.m365.photos.plugins.module_utils._state_file import StateFile
+    from ansible_collections.m365.photos.plugins.module_utils._graph.limiter import AdaptiveLimiter
+    from ansible_collections.m365.photos.plugins.module_utils._sync.bulk import BulkRun, summarise
+    from ansible_collections.m365.photos.plugins.module_utils._sync.report import ThumbnailStore, write_reports
+    from ansible_collections.m365.photos.plugins.module_utils._sync.state_file import StateFile
 
     limiter = AdaptiveLimiter(initial=params['concurrency'], maximum=max(params['max_concurrency'], params['concurrency']))
     graph = module.graph(limiter=limiter)

@@ -8,10 +8,10 @@ import sys
 import threading
 
 import pytest
-from ansible_collections.m365.photos.plugins.module_utils._connection import Connection
-from ansible_collections.m365.photos.plugins.module_utils._errors import AuthError, GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.client import Connection
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError, GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.photos import read_metadata, upload
 from ansible_collections.m365.photos.plugins.module_utils._module import AUTH_ARGUMENT_SPEC
-from ansible_collections.m365.photos.plugins.module_utils._photos import read_metadata, upload
 from conftest import CERT_APP_ID, DEMO_APP, READONLY_APP
 
 TOKEN = 'POST /{tenant}/oauth2/v2.0/token'
@@ -114,7 +114,7 @@ def test_rejected_cached_token_signs_in_again(tenant, playbook):
 
 
 def test_retries_429_with_fractional_retry_after(tenant):
-    tenant.configure(latency_ms=150, concurrency_cap=1, retry_after=0.25)
+    tenant.set_config(latency_ms=150, concurrency_cap=1, retry_after=0.25)
     events = []
     graph = connect(tenant, retries=events).client()
     graph.get_json('/users/alice@contoso.example')  # sign in first
@@ -143,7 +143,7 @@ def test_retries_503_and_dropped_connections(tenant):
     graph.credential.token()
     # One fault kind at a time, 20 requests each: the chance that a kind never occurs is 0.7**20 < 0.1 %.
     for faults, reason in (({'fault_503_rate': 0.3}, 'HTTP 503'), ({'fault_drop_rate': 0.3}, 'connection error')):
-        tenant.configure(**dict({'fault_503_rate': 0.0, 'fault_drop_rate': 0.0}, **faults))
+        tenant.set_config(**dict({'fault_503_rate': 0.0, 'fault_drop_rate': 0.0}, **faults))
         del events[:]
         for dummy in range(20):
             assert graph.get_json('/users/bob@contoso.example')['mailNickname'] == 'bob'

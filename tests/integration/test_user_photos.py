@@ -46,7 +46,7 @@ def test_state_file_skips_downloads_but_catches_drift(tenant, playbook, tmp_path
     assert tenant.count('GET /v1.0/users/{id}/photo/$value') == 0
     assert tenant.count('GET /v1.0/users/{id}/photo') == 6
     # Someone changes Bob's photo elsewhere: the ETag moves, the module compares and fixes it.
-    tenant.admin('PUT', '/_fake/users/bob@contoso.example/photo', data=images.jpeg('intruder'), headers={'Content-Type': 'image/jpeg'})
+    tenant.set_photo_out_of_band('bob@contoso.example', images.jpeg('intruder'))
     tenant.reset_stats()
     run = playbook(task, tenant, save=['sync'])
     results = dict((r['user'], r) for r in run.result('sync')['results'])
@@ -151,6 +151,6 @@ def test_contact_sheet_has_one_row_per_changed_user(tenant, playbook, tmp_path):
     assert run.result('sync')['summary']['uploaded'] == 3
     sheet = Image.open(os.path.join(str(tmp_path / 'r'), 'contact-sheet.png'))
     assert sheet.format == 'PNG'
-    from ansible_collections.m365.photos.plugins.module_utils._report import THUMB
+    from ansible_collections.m365.photos.plugins.module_utils._sync.report import THUMB
 
     assert sheet.height == 3 * (THUMB + 8) + 32

@@ -2,7 +2,7 @@
 
 import io
 
-from ansible_collections.m365.photos.plugins.module_utils._image_cache import ImageCache, cache_key, file_sha256, normalise_into_cache
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache, cache_key, file_sha256, normalise_into_cache
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance
 from PIL import Image
 

@@ -1,7 +1,7 @@
 """Photo metadata as Graph has returned it over the years."""
 
 import pytest
-from ansible_collections.m365.photos.plugins.module_utils._photos import PhotoMetadata
+from ansible_collections.m365.photos.plugins.module_utils._graph.photos import PhotoMetadata
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ try:
 except ImportError:
     requests = None  # reported by _deps.require_libraries before any request is made
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError, parse_error_body
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError, parse_error_body
 
 RETRY_STATUSES = frozenset([429, 503, 504])
 BACKOFF_BASE = 0.5

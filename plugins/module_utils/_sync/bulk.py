@@ -14,8 +14,8 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
-from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import (
     ImageCache,
     cache_key,
     distance_to_cached,
@@ -24,7 +24,7 @@ from ansible_collections.m365.photos.plugins.module_utils._image_cache import (
     process_pool,
 )
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD
-from ansible_collections.m365.photos.plugins.module_utils._reconcile import reconcile
+from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import reconcile
 
 ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import GraphError
-from ansible_collections.m365.photos.plugins.module_utils._graph import user_path
+from ansible_collections.m365.photos.plugins.module_utils._graph.client import user_path
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 
 
 class PhotoMetadata:

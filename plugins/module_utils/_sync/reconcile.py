@@ -17,10 +17,10 @@ try:
 except ImportError:
     Image = None
 
-from ansible_collections.m365.photos.plugins.module_utils import _photos
-from ansible_collections.m365.photos.plugins.module_utils._backup import save_backup
+from ansible_collections.m365.photos.plugins.module_utils._graph import photos as _photos
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo, photo_distance
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
+from ansible_collections.m365.photos.plugins.module_utils._sync.backup import save_backup
 
 
 class Outcome:

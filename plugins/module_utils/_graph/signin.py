@@ -27,8 +27,8 @@ try:
 except ImportError:
     x509 = None
 
-from ansible_collections.m365.photos.plugins.module_utils._clouds import MICROSOFT_AUTHORITY_HOSTS
-from ansible_collections.m365.photos.plugins.module_utils._errors import AuthError, hint_for
+from ansible_collections.m365.photos.plugins.module_utils._graph.clouds import MICROSOFT_AUTHORITY_HOSTS
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError, hint_for
 
 
 def token_roles(token):
@@ -141,7 +141,7 @@ class MsalCredential:
 
 
 def build_credential(kind, params, authority_host, graph_resource, http_client, cache_store):
-    """The credential for ``kind`` (see _credentials.select_credential)."""
+    """The credential for ``kind`` (see credentials.select_credential)."""
     if kind == 'access_token':
         return StaticTokenCredential(params['access_token'])
     if msal is None:

@@ -47,7 +47,7 @@ class CachedImage:
             return handle.read()
 
     def compare_reference(self):
-        """The reduced image the comparison works on (see _compare.reduce_for_compare)."""
+        """The reduced image the comparison works on (see compare.reduce_for_compare)."""
         if self.compare_path and os.path.exists(self.compare_path):
             with Image.open(self.compare_path) as image:
                 return image.convert('RGB')

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.m365.photos.plugins.module_utils._errors import AuthError
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError
 
 # option -> environment variable (the names azure-identity and the Azure CLI use).
 ENV_FALLBACKS = {
