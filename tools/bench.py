@@ -18,14 +18,12 @@ from multiprocessing import Pool
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path[:0] = [os.path.join(REPO, 'tests'), os.path.join(REPO, 'tools')]
 
-import requests  # noqa: E402 pylint: disable=wrong-import-position
-from fake_tenant import FakeTenantProcess  # noqa: E402 pylint: disable=wrong-import-position
+from fake_tenant import FakeTenantProcess, collection_env  # noqa: E402 pylint: disable=wrong-import-position
 
 BENCH = os.path.join(REPO, '.bench')
 LATENCY_MS = 20
 CAP = 4
 USERS = 10000
-APP = {'AZURE_CLIENT_ID': '11111111-1111-4111-8111-111111111111', 'AZURE_CLIENT_SECRET': 'demo-client-secret'}
 TOKEN_ROUTES = ('POST /{tenant}/oauth2/v2.0/token', 'GET /{tenant}/v2.0/.well-known/openid-configuration')
 
 # Runs the command given after it and prints the peak RSS (KiB) of its process tree's largest
@@ -103,10 +101,10 @@ class Bench:
                 handle.write(text)
 
     def stats(self):
-        return requests.get(self.tenant.graph_url + '/_fake/stats', verify=self.tenant.ca_file, timeout=30).json()
+        return self.tenant.stats()
 
     def reset(self):
-        requests.post(self.tenant.graph_url + '/_fake/reset-stats', verify=self.tenant.ca_file, timeout=30)
+        self.tenant.reset_stats()
 
     def run(self, playbook, **extra_vars):
         env = dict(
@@ -116,11 +114,7 @@ class Bench:
             ANSIBLE_PYTHON_INTERPRETER=sys.executable,
             ANSIBLE_LOCALHOST_WARNING='0',
             ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-            AZURE_TENANT_ID=self.tenant.tenant_id,
-            M365_GRAPH_URL=self.tenant.graph_url,
-            AZURE_AUTHORITY_HOST=self.tenant.authority_host,
-            M365_CA_PATH=self.tenant.ca_file,
-            **APP,
+            **collection_env(self.tenant.info),
         )
         junit_dir = os.path.join(BENCH, 'junit')
         shutil.rmtree(junit_dir, ignore_errors=True)

@@ -14,12 +14,11 @@ import sys
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path[:0] = [os.path.join(REPO, 'tests'), os.path.join(REPO, 'tools')]
 
-from fake_tenant import FakeTenantProcess  # noqa: E402 pylint: disable=wrong-import-position
+from fake_tenant import FakeTenantProcess, collection_env  # noqa: E402 pylint: disable=wrong-import-position
 from sample_photos import write_samples  # noqa: E402 pylint: disable=wrong-import-position
 
 DEMO = os.path.join(REPO, '.demo')
 USERS = ['%s@contoso.example' % name for name in ('alice', 'bob', 'carol', 'dave', 'erin', 'frank')]
-APP = {'AZURE_CLIENT_ID': '11111111-1111-4111-8111-111111111111', 'AZURE_CLIENT_SECRET': 'demo-client-secret'}
 
 
 def banner(text):
@@ -28,13 +27,9 @@ def banner(text):
 
 def ansible(tenant, *args):
     env = dict(os.environ)
-    env.update(APP)
+    env.update(collection_env(tenant.info))
     env.update(
         {
-            'AZURE_TENANT_ID': tenant.tenant_id,
-            'M365_GRAPH_URL': tenant.graph_url,
-            'AZURE_AUTHORITY_HOST': tenant.authority_host,
-            'M365_CA_PATH': tenant.ca_file,
             'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, 'build', 'collections'),
             'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
             'ANSIBLE_LOCALHOST_WARNING': '0',

@@ -6,7 +6,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from . import seed as seedmod
+from .service import seed as seedmod
 
 
 class AdminClientMixin:

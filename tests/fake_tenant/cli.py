@@ -9,11 +9,10 @@ import sys
 import threading
 import time
 
-from . import seed as seedmod
-from .config import MODES
-from .federation import mint_federated_token
-from .fsutil import read_json
-from .tenant import FakeTenant
+from .connection import describe
+from .service import seed as seedmod
+from .service.config import MODES
+from .service.fsutil import read_json
 
 EXIT_ADDRESS_IN_USE = 3
 
@@ -41,6 +40,7 @@ def _parser():
     serve.add_argument('--fault-seed', type=int)
     serve.add_argument('--identity-header', default='fake-identity-header')
     serve.add_argument('--verbose', action='store_true', help='log every request to stderr')
+    serve.add_argument('--quiet', action='store_true', help='print only the start-up JSON line, not the connection details')
     mint = sub.add_parser('mint-federated-token', help='token from the fake external IdP')
     mint.add_argument('--state-dir', required=True)
     mint.add_argument('--client-id', required=True)
@@ -56,6 +56,8 @@ def _parser():
 
 
 def _serve(args):
+    from .tenant import FakeTenant  # pylint: disable=import-outside-toplevel
+
     tenant = FakeTenant(
         args.state_dir,
         seed=args.seed,
@@ -91,7 +93,10 @@ def _serve(args):
             sys.stderr.write('fake_tenant: address already in use: %s\n' % exc)
             return EXIT_ADDRESS_IN_USE
         raise
+    # First line: the start-up JSON (machine-readable, same as --info-file); then the same for people.
     sys.stdout.write(json.dumps(tenant.info) + '\n')
+    if not args.quiet:
+        sys.stdout.write('\n' + describe(tenant.info))
     sys.stdout.flush()
     while not stopping.wait(0.5):
         pass
@@ -100,6 +105,8 @@ def _serve(args):
 
 
 def _mint(args):
+    from .service.federation import mint_federated_token  # pylint: disable=import-outside-toplevel
+
     token = mint_federated_token(
         args.state_dir, args.client_id, subject=args.subject, lifetime=args.lifetime, audience=args.audience, issuer=args.issuer
     )

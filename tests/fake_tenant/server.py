@@ -11,7 +11,7 @@ from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .http_types import Request, graph_error
+from .service.http_types import Request, graph_error
 
 MAX_BODY = 64 * 1024 * 1024  # far above the 4 MB photo limit; only protects the process
 _QUIET_ERRORS = (ConnectionError, ssl.SSLError, socket.timeout, TimeoutError, OSError)

@@ -1,7 +1,7 @@
 import time
 
 import jwt
-from fake_tenant import certs
+from fake_tenant.service import certs
 
 
 def _assert_401(response, fragment=None):

@@ -1,7 +1,7 @@
 import time
 
 import pytest
-from fake_tenant import seed
+from fake_tenant.service import seed
 
 
 def test_get_user_default_and_select(client, tenant):

@@ -128,7 +128,7 @@ def test_certificate_not_registered_for_other_app(tenant):
 
 
 def test_forged_assertion_rejected(client, tenant):
-    from fake_tenant import certs  # pylint: disable=import-outside-toplevel
+    from fake_tenant.service import certs  # pylint: disable=import-outside-toplevel
 
     other_key = certs.new_rsa_key()
     prints = _pem_credential(tenant)

@@ -5,7 +5,7 @@ import sys
 
 import requests
 from conftest import make_image
-from fake_tenant import FEDERATED_APP_ID, FakeTenantProcess
+from fake_tenant import CERT_APP_ID, FEDERATED_APP_ID, FakeTenantProcess
 
 TESTS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -67,6 +67,7 @@ def _drive_cli(server, env, state, info_file, tmp_path):
         for key in ('graph_url', 'authority_host', 'ca_file', 'tenant_id', 'tenant_domain', 'pid', 'stats_url', 'state_dir'):
             assert key in line
         assert line['pid'] == server.pid and line['graph_url'].startswith('https://127.0.0.1:')
+        _check_connection_text(server, line)
         token_file = str(tmp_path / 'fed.jwt')
         subprocess.run(
             [
@@ -105,3 +106,46 @@ def _drive_cli(server, env, state, info_file, tmp_path):
         if server.poll() is None:
             server.kill()
         server.wait(5)
+
+
+def _check_connection_text(server, info):
+    """After the JSON line, serve prints what a user needs: the exports work as printed."""
+    text = []
+    for dummy in range(60):
+        text.append(server.stdout.readline().decode('utf-8'))
+        if text[-1].startswith('and run ansible-playbook'):
+            break
+    exports = dict(line.strip()[len('export ') :].split('=', 1) for line in text if line.strip().startswith('export '))
+    assert exports['AZURE_CLIENT_ID'] == CERT_APP_ID  # the last block: the certificate app
+    assert os.path.isfile(exports['AZURE_CLIENT_CERTIFICATE_PATH'])
+    assert exports['M365_GRAPH_URL'] == info['graph_url'] and exports['M365_CA_PATH'] == info['ca_file']
+    secret_block = [line.strip()[len('export ') :].split('=', 1) for line in text if line.strip().startswith('export ')]
+    env = dict(secret_block[: secret_block.index(['AZURE_CLIENT_ID', CERT_APP_ID])])
+    response = _session().post(
+        '%s/%s/oauth2/v2.0/token' % (env['AZURE_AUTHORITY_HOST'], env['AZURE_TENANT_ID']),
+        verify=env['M365_CA_PATH'],
+        data={
+            'grant_type': 'client_credentials',
+            'client_id': env['AZURE_CLIENT_ID'],
+            'client_secret': env['AZURE_CLIENT_SECRET'],
+            'scope': 'https://graph.microsoft.com/.default',
+        },
+    )
+    assert response.status_code == 200, response.text
+    pfx = [app for app in info['apps'] if app['client_id'] == CERT_APP_ID][0]['pfx_files'][0]
+    assert pfx in ''.join(text) and os.path.isfile(pfx)
+
+
+def test_serve_without_dependencies_says_what_is_missing(tmp_path):
+    """-S leaves out site-packages: a Python with the standard library only, like a bare system Python."""
+    code = (
+        'import runpy, sys; sys.path.insert(0, %r); sys.argv = ["fake_tenant", "serve", "--state-dir", %r]; '
+        'runpy.run_module("fake_tenant", run_name="__main__", alter_sys=True)' % (TESTS_DIR, str(tmp_path / 'state'))
+    )
+    completed = subprocess.run([sys.executable, '-S', '-c', code], capture_output=True, text=True, timeout=60, check=False)
+    assert completed.returncode == 2
+    assert 'Traceback' not in completed.stderr
+    message = completed.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert 'cryptography, PyJWT, Pillow' in message and 'make demo' in message
+    assert not os.path.exists(str(tmp_path / 'state'))

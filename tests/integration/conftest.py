@@ -8,43 +8,35 @@ import sys
 import textwrap
 
 import pytest
-import requests
-from fake_tenant import FakeTenantProcess
+from fake_tenant import (
+    CERT_APP_ID,
+    DEMO_APP_ID,
+    DEMO_APP_SECRET,
+    READONLY_APP_ID,
+    READONLY_APP_SECRET,
+    FakeTenantProcess,
+    collection_env,
+)
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 COLLECTIONS = os.path.join(REPO, 'build', 'collections')
 sys.path.insert(0, os.path.join(REPO, 'tools'))
 
-DEMO_APP = {'client_id': '11111111-1111-4111-8111-111111111111', 'client_secret': 'demo-client-secret'}
-READONLY_APP = {'client_id': '22222222-2222-4222-8222-222222222222', 'client_secret': 'readonly-client-secret'}
-CERT_APP_ID = '33333333-3333-4333-8333-333333333333'
+# The seeded apps, from the fake tenant's seed (the one place their ids and secrets are defined).
+DEMO_APP = {'client_id': DEMO_APP_ID, 'client_secret': DEMO_APP_SECRET}
+READONLY_APP = {'client_id': READONLY_APP_ID, 'client_secret': READONLY_APP_SECRET}
+__all__ = ['CERT_APP_ID', 'DEMO_APP', 'READONLY_APP']
 
 
 class Tenant:
-    """A running fake tenant plus helpers to read its admin API."""
+    """A running fake tenant: its own admin client (stats, reset_stats, set_config, photo_info,
+    set_photo_out_of_band, ...) plus counting helpers over the stats."""
 
     def __init__(self, process):
         self.process = process
 
     def __getattr__(self, name):
         return getattr(self.process, name)
-
-    def admin(self, method, path, **kwargs):
-        response = requests.request(method, self.process.graph_url + path, verify=self.process.ca_file, timeout=30, **kwargs)
-        response.raise_for_status()
-        return response.json() if response.content else None
-
-    def stats(self):
-        return self.admin('GET', '/_fake/stats')
-
-    def reset_stats(self):
-        self.admin('POST', '/_fake/reset-stats')
-
-    def configure(self, **settings):
-        self.admin('POST', '/_fake/config', json=settings)
-
-    def photo_info(self, upn):
-        return self.admin('GET', '/_fake/users/%s/photo-info' % upn)
 
     def count(self, route, status=None):
         counts = self.stats()['by_route'].get(route, {})
@@ -63,14 +55,7 @@ class Tenant:
 
     def env(self, app=None):
         app = app or DEMO_APP
-        return {
-            'AZURE_TENANT_ID': self.process.tenant_id,
-            'AZURE_CLIENT_ID': app['client_id'],
-            'AZURE_CLIENT_SECRET': app['client_secret'],
-            'M365_GRAPH_URL': self.process.graph_url,
-            'AZURE_AUTHORITY_HOST': self.process.authority_host,
-            'M365_CA_PATH': self.process.ca_file,
-        }
+        return collection_env(self.process.info, app['client_id'], app['client_secret'])
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ def test_rejected_cached_token_signs_in_again(tenant, playbook):
 
 
 def test_retries_429_with_fractional_retry_after(tenant):
-    tenant.configure(latency_ms=150, concurrency_cap=1, retry_after=0.25)
+    tenant.set_config(latency_ms=150, concurrency_cap=1, retry_after=0.25)
     events = []
     graph = connect(tenant, retries=events).client()
     graph.get_json('/users/alice@contoso.example')  # sign in first
@@ -143,7 +143,7 @@ def test_retries_503_and_dropped_connections(tenant):
     graph.credential.token()
     # One fault kind at a time, 20 requests each: the chance that a kind never occurs is 0.7**20 < 0.1 %.
     for faults, reason in (({'fault_503_rate': 0.3}, 'HTTP 503'), ({'fault_drop_rate': 0.3}, 'connection error')):
-        tenant.configure(**dict({'fault_503_rate': 0.0, 'fault_drop_rate': 0.0}, **faults))
+        tenant.set_config(**dict({'fault_503_rate': 0.0, 'fault_drop_rate': 0.0}, **faults))
         del events[:]
         for dummy in range(20):
             assert graph.get_json('/users/bob@contoso.example')['mailNickname'] == 'bob'

@@ -1,11 +1,11 @@
-"""Load model: per-app concurrency cap, latency and injected faults."""
+"""Load model: per-app concurrency cap, latency and injected faults (the order is in graph.py)."""
 
 import random
 import threading
 import time
 
 
-class ServiceModel:
+class LoadModel:
     def __init__(self, config, stats, fault_seed=None):
         self.config = config
         self.stats = stats

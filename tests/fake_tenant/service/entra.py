@@ -5,20 +5,25 @@ import time
 import uuid
 from urllib.parse import parse_qs
 
-from . import assertions, federation
+from . import client_assertion
 from .http_types import PLAIN_JSON_CT, json_response, utc_stamp
+from .routing import OTHER
 from .tokens import GRAPH_APP_ID, GRAPH_RESOURCE
 
-ROUTE_DISCOVERY = 'GET /{tenant}/v2.0/.well-known/openid-configuration'
-ROUTE_TOKEN = 'POST /{tenant}/oauth2/v2.0/token'
-ROUTE_MSI = 'GET /msi/token'
 IDENTITY_HEADER = 'fake-identity-header'
 IGNORED_SCOPES = ('openid', 'profile', 'offline_access')
 
 
-class EntraRouter:
-    def __init__(self, ctx):
-        self.ctx = ctx
+class EntraResource:
+    """Handlers of the login host; needs the store, the token service, the stats, the site URLs and the external IdP."""
+
+    def __init__(self, store, tokens, stats, site, external_idp, identity_header=IDENTITY_HEADER):
+        self.store = store
+        self.tokens = tokens
+        self.stats = stats
+        self.site = site
+        self.external_idp = external_idp
+        self.identity_header = identity_header
 
     # ----- helpers ---------------------------------------------------------------
     def _aad_error(self, status, error, code, text, req):
@@ -35,13 +40,13 @@ class EntraRouter:
                 'timestamp': stamp,
                 'trace_id': trace,
                 'correlation_id': correlation,
-                'error_uri': '%s/error?code=%d' % (self.ctx.authority_host, code),
+                'error_uri': '%s/error?code=%d' % (self.site.authority_host, code),
             },
             content_type=PLAIN_JSON_CT,
         )
 
     def _tenant_ok(self, tenant):
-        store = self.ctx.store
+        store = self.store
         return tenant.lower() in (store.tenant_id.lower(), store.tenant_domain.lower())
 
     def _unknown_tenant(self, tenant, req, error='invalid_tenant'):
@@ -54,41 +59,30 @@ class EntraRouter:
         )
 
     def graph_resources(self):
-        graph = self.ctx.graph_url.rstrip('/')
+        graph = self.site.graph_url.rstrip('/')
         return (GRAPH_RESOURCE, GRAPH_RESOURCE + '/', GRAPH_APP_ID, graph, graph + '/')
 
-    # ----- dispatch ------------------------------------------------------------------
-    def handle(self, req):
-        parts = [p for p in req.path.split('/') if p]
-        method = req.method
-        if parts == ['msi', 'token']:
-            if method != 'GET':
-                return 'OTHER', self._not_found()
-            return ROUTE_MSI, self.managed_identity(req)
-        if parts and parts[0] == 'external-idp':
-            if parts[1:] == ['.well-known', 'openid-configuration']:
-                return 'OTHER', json_response(200, federation.openid_configuration(self.ctx.authority_host), content_type=PLAIN_JSON_CT)
-            if parts[1:] == ['keys']:
-                return 'OTHER', json_response(200, federation.jwks(self.ctx.state_dir), content_type=PLAIN_JSON_CT)
-        if len(parts) == 4 and parts[1:] == ['v2.0', '.well-known', 'openid-configuration'] and method == 'GET':
-            return ROUTE_DISCOVERY, self.discovery(req, parts[0])
-        if len(parts) == 4 and parts[1:] == ['oauth2', 'v2.0', 'token'] and method == 'POST':
-            return ROUTE_TOKEN, self.token(req, parts[0])
-        if len(parts) == 4 and parts[1:] == ['discovery', 'v2.0', 'keys'] and method == 'GET':
-            return 'OTHER', json_response(200, self.ctx.tokens.jwks(), content_type=PLAIN_JSON_CT)
-        return 'OTHER', self._not_found()
-
     @staticmethod
-    def _not_found():
+    def not_found(_req=None, _params=None):
         return json_response(
             404, {'error': 'not_found', 'error_description': 'The requested resource does not exist.'}, content_type=PLAIN_JSON_CT
         )
 
+    def external_idp_configuration(self, _req, _params):
+        return json_response(200, self.external_idp.configuration(), content_type=PLAIN_JSON_CT)
+
+    def external_idp_keys(self, _req, _params):
+        return json_response(200, self.external_idp.keys(), content_type=PLAIN_JSON_CT)
+
+    def signing_keys(self, _req, _params):
+        return json_response(200, self.tokens.jwks(), content_type=PLAIN_JSON_CT)
+
     # ----- OIDC discovery ---------------------------------------------------------------
-    def discovery(self, req, tenant):
+    def discovery(self, req, params):
+        tenant = params['tenant']
         if not self._tenant_ok(tenant):
             return self._unknown_tenant(tenant, req)
-        base = '%s/%s' % (self.ctx.authority_host, self.ctx.store.tenant_id)
+        base = '%s/%s' % (self.site.authority_host, self.store.tenant_id)
         return json_response(
             200,
             {
@@ -107,14 +101,15 @@ class EntraRouter:
                 'end_session_endpoint': base + '/oauth2/v2.0/logout',
                 'tenant_region_scope': 'EU',
                 'cloud_instance_name': 'microsoftonline.com',
-                'msgraph_host': self.ctx.graph_url.split('://', 1)[-1],
+                'msgraph_host': self.site.graph_url.split('://', 1)[-1],
             },
             content_type=PLAIN_JSON_CT,
         )
 
     # ----- token endpoint ---------------------------------------------------------------
-    def token(self, req, tenant):
-        self.ctx.stats.token_request()
+    def token(self, req, params):
+        tenant = params['tenant']
+        self.stats.token_request()
         if not self._tenant_ok(tenant):
             return self._unknown_tenant(tenant, req, error='invalid_request')
         form = {k: v[-1] for k, v in parse_qs(req.body.decode('utf-8', 'replace'), keep_blank_values=True).items()}
@@ -126,7 +121,7 @@ class EntraRouter:
             return self._aad_error(
                 400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.", req
             )
-        app = self.ctx.store.find_app(client_id)
+        app = self.store.find_app(client_id)
         if app is None:
             return self._aad_error(
                 400,
@@ -135,7 +130,7 @@ class EntraRouter:
                 "Application with identifier '%s' was not found in the directory '%s'. This can happen "
                 "if the application has not been installed by the administrator of the tenant or "
                 "consented to by any user in the tenant. You may have sent your authentication request "
-                "to the wrong tenant." % (client_id, self.ctx.store.tenant_domain),
+                "to the wrong tenant." % (client_id, self.store.tenant_domain),
                 req,
             )
         failure = self._authenticate_client(req, app, form, tenant)
@@ -144,7 +139,7 @@ class EntraRouter:
         failure = self._check_scope(req, form.get('scope', ''))
         if failure is not None:
             return failure
-        token, lifetime = self.ctx.tokens.issue(app['client_id'], app.get('roles', []), app.get('display_name', ''))
+        token, lifetime = self.tokens.issue(app['client_id'], app.get('roles', []), app.get('display_name', ''))
         return json_response(
             200,
             {'token_type': 'Bearer', 'expires_in': lifetime, 'ext_expires_in': lifetime, 'access_token': token},
@@ -166,18 +161,18 @@ class EntraRouter:
                 req,
             )
         if assertion is not None:
-            if form.get('client_assertion_type') != assertions.ASSERTION_TYPE:
+            if form.get('client_assertion_type') != client_assertion.ASSERTION_TYPE:
                 return self._aad_error(
-                    400, 'invalid_request', 50027, "Invalid client_assertion_type; expected '%s'." % assertions.ASSERTION_TYPE, req
+                    400, 'invalid_request', 50027, "Invalid client_assertion_type; expected '%s'." % client_assertion.ASSERTION_TYPE, req
                 )
             endpoints = [
                 '%s/%s/oauth2/v2.0/token' % (host, t)
-                for host in (self.ctx.authority_host, 'https://login.microsoftonline.com')
-                for t in (tenant, self.ctx.store.tenant_id, self.ctx.store.tenant_domain)
+                for host in (self.site.authority_host, 'https://login.microsoftonline.com')
+                for t in (tenant, self.store.tenant_id, self.store.tenant_domain)
             ]
             try:
-                assertions.verify(app, assertion, endpoints, self.ctx.external_issuer, self.ctx.external_public_key)
-            except assertions.AssertionRejected as exc:
+                client_assertion.verify(app, assertion, endpoints, self.external_idp.issuer, self.external_idp.public_key)
+            except client_assertion.AssertionRejected as exc:
                 return self._aad_error(401, 'invalid_client', exc.code, exc.message, req)
             return None
         return self._aad_error(
@@ -207,21 +202,21 @@ class EntraRouter:
                 500011,
                 "The resource principal named %s was not found in the tenant named %s. This can "
                 "happen if the application has not been installed by the administrator of the tenant "
-                "or consented to by any user in the tenant." % (resource, self.ctx.store.tenant_domain),
+                "or consented to by any user in the tenant." % (resource, self.store.tenant_domain),
                 req,
             )
         return None
 
     # ----- App Service managed identity ----------------------------------------------------
-    def managed_identity(self, req):
-        self.ctx.stats.token_request()
+    def managed_identity(self, req, _params):
+        self.stats.token_request()
 
         def fail(status, message):
             return json_response(
                 status, {'statusCode': status, 'message': message, 'correlationId': req.request_id}, content_type=PLAIN_JSON_CT
             )
 
-        if req.headers.get('x-identity-header') != self.ctx.identity_header:
+        if req.headers.get('x-identity-header') != self.identity_header:
             return fail(401, 'The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.')
         if req.param('api-version') != '2019-08-01':
             return fail(400, "Unsupported api-version %r; use 2019-08-01." % req.param('api-version'))
@@ -231,7 +226,7 @@ class EntraRouter:
         identity = self._pick_identity(req)
         if identity is None:
             return fail(400, 'No managed identity matches the requested client_id / object_id / mi_res_id.')
-        token, lifetime = self.ctx.tokens.issue(
+        token, lifetime = self.tokens.issue(
             identity['client_id'], identity.get('roles', []), identity.get('display_name', ''), oid=identity.get('object_id')
         )
         return json_response(
@@ -253,9 +248,22 @@ class EntraRouter:
             ('resource_id', req.param('mi_res_id')),
         ]
         wanted = [(k, v) for k, v in wanted if v]
-        for identity in self.ctx.store.managed_identities:
+        for identity in self.store.managed_identities:
             if not wanted and identity.get('system_assigned'):
                 return identity
             if wanted and all(str(identity.get(k, '')).lower() == v.lower() for k, v in wanted):
                 return identity
         return None
+
+
+class EntraApp:
+    """Dispatches one login-host request through the Entra route table; unknown routes get Entra's 404."""
+
+    def __init__(self, routes):
+        self.routes = routes
+
+    def handle(self, req):
+        match = self.routes.match(req.method, req.path)
+        if match.route is None:
+            return OTHER, EntraResource.not_found()
+        return match.key, match.route.handler(req, match.params)

@@ -52,9 +52,12 @@ def query_error(req, exc):
     return graph_error(req, 400, exc.code, exc.message)
 
 
-class DirectoryRoutes:
-    def __init__(self, ctx):
-        self.ctx = ctx
+class DirectoryResource:
+    """Handlers of /users, /groups and photoUpdateSettings; needs only the store and the Graph root URL."""
+
+    def __init__(self, store, graph_url):
+        self.store = store
+        self.graph_url = graph_url
 
     @staticmethod
     def require(req, claims, roles):
@@ -63,7 +66,7 @@ class DirectoryRoutes:
         return None
 
     def lookup(self, req, key):
-        user = self.ctx.store.find_user(key)
+        user = self.store.find_user(key)
         if user is None:
             return None, not_found(req, key)
         return user, None
@@ -78,15 +81,15 @@ class DirectoryRoutes:
             selected = odata.parse_select(req, USER_PROPS, 'microsoft.graph.user')
         except odata.QueryError as exc:
             return query_error(req, exc)
-        user, missing = self.lookup(req, params['user'])
+        user, missing = self.lookup(req, params['id'])
         if missing is not None:
             return missing
-        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'users', selected, single=True)}
+        body = {'@odata.context': odata.context_url(self.graph_url + '/v1.0', 'users', selected, single=True)}
         body.update(odata.project(user, selected, USER_DEFAULT))
         return json_response(200, body)
 
     def _filtered_users(self, tree):
-        store = self.ctx.store
+        store = self.store
         if len(tree) == 1 and len(tree[0]) == 1 and tree[0][0][1] in ('id', 'userPrincipalName', 'mail') and tree[0][0][0] in ('eq', 'in'):
             # Index lookups keep "find this user" filters O(1) on 10,000-user tenants.
             kind, prop, value = tree[0][0]
@@ -107,8 +110,8 @@ class DirectoryRoutes:
             selected = odata.parse_select(req, USER_PROPS, 'microsoft.graph.user')
             top = odata.parse_top(req)
             raw_filter = req.param('$filter')
-            with self.ctx.store.lock:
-                users = self._filtered_users(odata.parse_filter(raw_filter, USER_FILTER)) if raw_filter else list(self.ctx.store.users)
+            with self.store.lock:
+                users = self._filtered_users(odata.parse_filter(raw_filter, USER_FILTER)) if raw_filter else list(self.store.users)
             return self._collection_page(req, users, 'users', selected, USER_DEFAULT, top)
         except odata.QueryError as exc:
             return query_error(req, exc)
@@ -117,8 +120,8 @@ class DirectoryRoutes:
         """One page of a collection, ordered, counted and projected as Graph answers it."""
         items = self._order(req, items)
         count = self._count(req, items)
-        chunk, next_link = odata.page(items, req, top, self.ctx.graph_url + '/v1.0/' + segment)
-        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', segment, selected)}
+        chunk, next_link = odata.page(items, req, top, self.graph_url + '/v1.0/' + segment)
+        body = {'@odata.context': odata.context_url(self.graph_url + '/v1.0', segment, selected)}
         body.update(count)
         if next_link:
             body['@odata.nextLink'] = next_link
@@ -154,7 +157,7 @@ class DirectoryRoutes:
             selected = odata.parse_select(req, GROUP_DEFAULT, 'microsoft.graph.group')
             top = odata.parse_top(req)
             raw_filter = req.param('$filter')
-            groups = list(self.ctx.store.groups)
+            groups = list(self.store.groups)
             if raw_filter:
                 tree = odata.parse_filter(raw_filter, GROUP_FILTER)
                 groups = [g for g in groups if odata.matches(tree, g)]
@@ -171,15 +174,15 @@ class DirectoryRoutes:
             selected = odata.parse_select(req, GROUP_DEFAULT, 'microsoft.graph.group')
         except odata.QueryError as exc:
             return query_error(req, exc)
-        group = self.ctx.store.find_group(params['group'])
+        group = self.store.find_group(params['id'])
         if group is None:
-            return not_found(req, params['group'])
-        body = {'@odata.context': odata.context_url(self.ctx.graph_url + '/v1.0', 'groups', selected, single=True)}
+            return not_found(req, params['id'])
+        body = {'@odata.context': odata.context_url(self.graph_url + '/v1.0', 'groups', selected, single=True)}
         body.update(odata.project(group, selected, GROUP_DEFAULT))
         return json_response(200, body)
 
     def _members(self, group, transitive):
-        store = self.ctx.store
+        store = self.store
         out, seen_users, seen_groups = [], set(), {group['id']}
         queue = [group]
         while queue:
@@ -204,21 +207,21 @@ class DirectoryRoutes:
         denied = self.require(req, claims, GROUP_READ)
         if denied is not None:
             return denied
-        group = self.ctx.store.find_group(params['group'])
+        group = self.store.find_group(params['id'])
         try:
             odata.check_options(req, ('$select', '$top', '$skiptoken', '$count'))
             selected = odata.parse_select(req, MEMBER_PROPS, 'microsoft.graph.directoryObject')
             top = odata.parse_top(req)
             if group is None:
-                return not_found(req, params['group'])
-            with self.ctx.store.lock:
+                return not_found(req, params['id'])
+            with self.store.lock:
                 members = self._members(group, transitive)
             count = self._count(req, members)
             segment = 'transitiveMembers' if transitive else 'members'
-            chunk, next_link = odata.page(members, req, top, '%s/v1.0/groups/%s/%s' % (self.ctx.graph_url, group['id'], segment))
+            chunk, next_link = odata.page(members, req, top, '%s/v1.0/groups/%s/%s' % (self.graph_url, group['id'], segment))
         except odata.QueryError as exc:
             return query_error(req, exc)
-        body = {'@odata.context': self.ctx.graph_url + '/v1.0/$metadata#directoryObjects'}
+        body = {'@odata.context': self.graph_url + '/v1.0/$metadata#directoryObjects'}
         body.update(count)
         if next_link:
             body['@odata.nextLink'] = next_link
@@ -239,11 +242,11 @@ class DirectoryRoutes:
         denied = self.require(req, claims, SETTINGS_READ)
         if denied is not None:
             return denied
-        settings = self.ctx.store.settings
+        settings = self.store.settings
         return json_response(
             200,
             {
-                '@odata.context': self.ctx.graph_url + '/beta/$metadata#admin/people/photoUpdateSettings/$entity',
+                '@odata.context': self.graph_url + '/beta/$metadata#admin/people/photoUpdateSettings/$entity',
                 'source': settings.get('source', 'cloud'),
                 'allowedRoles': list(settings.get('allowedRoles', [])),
             },
@@ -269,5 +272,5 @@ class DirectoryRoutes:
                 changes[key] = value
             else:
                 return graph_error(req, 400, 'BadRequest', "Invalid value for property '%s'." % key)
-        self.ctx.store.set_settings(changes)
+        self.store.set_settings(changes)
         return Response(204)

@@ -68,3 +68,19 @@ def openid_configuration(authority_host):
 
 def jwks(state_dir):
     return {'keys': [certs.public_jwk(external_key(state_dir).public_key(), KID)]}
+
+
+class ExternalIdP:
+    """The fake external IdP as the token endpoint sees it: issuer URL, verification key, discovery documents."""
+
+    def __init__(self, state_dir, authority_host):
+        self.state_dir = state_dir
+        self.authority_host = authority_host
+        self.issuer = issuer_for(authority_host)
+        self.public_key = external_key(state_dir).public_key()
+
+    def configuration(self):
+        return openid_configuration(self.authority_host)
+
+    def keys(self):
+        return jwks(self.state_dir)

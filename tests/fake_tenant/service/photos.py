@@ -26,10 +26,15 @@ def image_not_found(req):
     return graph_error(req, 404, 'ImageNotFound', NOT_FOUND_MESSAGE)
 
 
-class PhotoRoutes:
-    def __init__(self, ctx, users):
-        self.ctx = ctx
-        self.users = users  # UserRoutes, for lookups and the 403/404 shapes
+class PhotoResource:
+    """Handlers of the photo routes; needs the store, the runtime config, the rendition cache and the directory."""
+
+    def __init__(self, store, config, renditions, directory, graph_url):
+        self.store = store
+        self.config = config
+        self.renditions = renditions
+        self.users = directory  # DirectoryResource, for lookups and the 403/404 shapes
+        self.graph_url = graph_url
 
     # ----- shared gates ---------------------------------------------------------------
     def _user(self, req, claims, key, roles):
@@ -60,7 +65,7 @@ class PhotoRoutes:
             return graph_error(req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
         if scenario == 'throttled':
             return graph_error(
-                req, 429, 'TooManyRequests', 'Please retry again later.', {'Retry-After': format_seconds(self.ctx.config.retry_after)}
+                req, 429, 'TooManyRequests', 'Please retry again later.', {'Retry-After': format_seconds(self.config.retry_after)}
             )
         if scenario == 'service_unavailable':
             return graph_error(
@@ -68,7 +73,7 @@ class PhotoRoutes:
                 503,
                 'ServiceUnavailable',
                 'Service is temporarily unavailable.',
-                {'Retry-After': format_seconds(self.ctx.config.retry_after)},
+                {'Retry-After': format_seconds(self.config.retry_after)},
             )
         if scenario == 'service_unavailable_no_retry_after':
             return graph_error(req, 503, 'ServiceUnavailable', 'Service is temporarily unavailable.')
@@ -77,7 +82,7 @@ class PhotoRoutes:
         return None
 
     def _metadata(self, user, record, size=None):
-        base = self.ctx.graph_url + '/v1.0'
+        base = self.graph_url + '/v1.0'
         if size is None:
             return {
                 '@odata.context': "%s/$metadata#users('%s')/photo/$entity" % (base, user['id']),
@@ -103,10 +108,10 @@ class PhotoRoutes:
     # ----- reads --------------------------------------------------------------------------
     def _stored_photo(self, req, claims, params):
         """(user, stored photo, None) for a readable user with a photo, else (None, None, error response)."""
-        user, error = self._user(req, claims, params['user'], PHOTO_READ)
+        user, error = self._user(req, claims, params['id'], PHOTO_READ)
         if error is not None:
             return None, None, error
-        record = self.ctx.store.get_photo(user['id'])
+        record = self.store.get_photo(user['id'])
         if record is None:
             return None, None, image_not_found(req)
         return user, record, None
@@ -133,7 +138,7 @@ class PhotoRoutes:
             del item['@odata.context']
             values.append(item)
         return json_response(
-            200, {'@odata.context': "%s/v1.0/$metadata#users('%s')/photos" % (self.ctx.graph_url, user['id']), 'value': values}
+            200, {'@odata.context': "%s/v1.0/$metadata#users('%s')/photos" % (self.graph_url, user['id']), 'value': values}
         )
 
     def _sized(self, req, claims, params):
@@ -155,7 +160,7 @@ class PhotoRoutes:
         _user, record, size, error = self._sized(req, claims, params)
         if error is not None:
             return error
-        data = self.ctx.renditions.rendition(record['etag'], size, record['data'], self.ctx.config.jpeg_quality)
+        data = self.renditions.rendition(record['etag'], size, record['data'], self.config.jpeg_quality)
         return self._bytes_response(data, 'image/jpeg', _derived(record['etag'], size))
 
     # ----- writes -------------------------------------------------------------------------
@@ -170,10 +175,10 @@ class PhotoRoutes:
                 'RequestEntityTooLarge',
                 'The request body is too large. The maximum photo size is 4 MB (%d bytes).' % MAX_PHOTO_BYTES,
             )
-        user, error = self._user(req, claims, params['user'], PHOTO_WRITE)
+        user, error = self._user(req, claims, params['id'], PHOTO_WRITE)
         if error is not None:
             return None, error
-        if self.ctx.store.settings.get('source') == 'onPremises':
+        if self.store.settings.get('source') == 'onPremises':
             return None, graph_error(req, 403, 'ErrorAccessDenied', POLICY_MESSAGE)
         return user, None
 
@@ -192,19 +197,19 @@ class PhotoRoutes:
                 'ErrorInvalidImage',
                 "The content type '%s' is not supported for profile photos; use image/jpeg or image/png." % (content_type or '(none)'),
             )
-        config = self.ctx.config
+        config = self.config
         try:
             data, stored_type, width, height = imaging.process_upload(req.body, config.mode, config.jpeg_quality, config.max_dimension)
         except imaging.ImageRejected as exc:
             return graph_error(req, 400, 'ImageInvalid', str(exc))
-        self.ctx.store.put_photo(user['id'], data, stored_type, width, height)
+        self.store.put_photo(user['id'], data, stored_type, width, height)
         return Response(200)
 
     def delete_photo(self, req, claims, params):
         user, error = self._write_gate(req, claims, params)
         if error is not None:
             return error
-        if not self.ctx.store.delete_photo(user['id']):
+        if not self.store.delete_photo(user['id']):
             return image_not_found(req)
         return Response(204)
 

@@ -15,6 +15,9 @@ CERT_APP_ID = '33333333-3333-4333-8333-333333333333'
 FEDERATED_APP_ID = '44444444-4444-4444-8444-444444444444'
 SYSTEM_MI_ID = '55555555-5555-4555-8555-555555555555'
 USER_MI_ID = '66666666-6666-4666-8666-666666666666'
+DEMO_APP_SECRET = 'demo-client-secret'
+READONLY_APP_SECRET = 'readonly-client-secret'
+CLIENT_CERT_FILE = 'client-cert.pem'  # in the state dir: key + certificate of app 3; the .pfx beside it
 
 FULL_ROLES = ['ProfilePhoto.ReadWrite.All', 'User.Read.All', 'GroupMember.Read.All', 'PeopleSettings.Read.All']
 READONLY_ROLES = ['User.Read.All', 'ProfilePhoto.Read.All']
@@ -43,14 +46,14 @@ def default_seed():
         'tenant_id': DEFAULT_TENANT_ID,
         'tenant_domain': DEFAULT_TENANT_DOMAIN,
         'apps': [
-            {'client_id': DEMO_APP_ID, 'display_name': 'm365.photos demo', 'secrets': ['demo-client-secret'], 'roles': list(FULL_ROLES)},
+            {'client_id': DEMO_APP_ID, 'display_name': 'm365.photos demo', 'secrets': [DEMO_APP_SECRET], 'roles': list(FULL_ROLES)},
             {
                 'client_id': READONLY_APP_ID,
                 'display_name': 'read-only',
-                'secrets': ['readonly-client-secret'],
+                'secrets': [READONLY_APP_SECRET],
                 'roles': list(READONLY_ROLES),
             },
-            {'client_id': CERT_APP_ID, 'display_name': 'certificate app', 'certificate_file': 'client-cert.pem', 'roles': list(FULL_ROLES)},
+            {'client_id': CERT_APP_ID, 'display_name': 'certificate app', 'certificate_file': CLIENT_CERT_FILE, 'roles': list(FULL_ROLES)},
             {
                 'client_id': FEDERATED_APP_ID,
                 'display_name': 'federated app',

@@ -126,7 +126,7 @@ def handle(router, req, claims):
                 return graph_error(req, 400, 'BadRequest', 'The dependsOn graph of the batch contains a cycle.')
             pending = [i for i in pending if i not in ready]
             for ident, key, response in pool.map(run, ready):
-                router.ctx.stats.record(key or 'OTHER', _method_of(items, ident), response.status, batch_item=True)
+                router.stats.record(key or 'OTHER', _method_of(items, ident), response.status, batch_item=True)
                 results[ident] = _to_item(ident, response)
     return json_response(200, {'responses': [results[str(i['id'])] for i in items]})
 

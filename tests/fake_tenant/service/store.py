@@ -151,8 +151,11 @@ class TenantStore:
             secrets_list.append(spec['secret'])
         app['secrets'] = secrets_list
         pems = list(spec.get('certificates', app.get('certificates', [])))
+        files = list(app.get('certificate_files', []))
         if spec.get('certificate_file'):
             pems.append(certs.ensure_client_cert(self.state_dir, spec['certificate_file'], spec.get('display_name', client_id)))
+            files = sorted(set(files) | {spec['certificate_file']})
+        app['certificate_files'] = files
         if spec.get('certificate_pem'):
             pems.append(spec['certificate_pem'])
         app['certificates'] = sorted(set(pems))
