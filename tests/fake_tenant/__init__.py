@@ -22,11 +22,11 @@ from .service.seed import (
     USER_MI_ID,
 )
 
+# FakeTenant and mint_federated_token are provided by __getattr__ below (not listed: pylint
+# would call them undefined).
 __all__ = [
-    'FakeTenant',
     'FakeTenantProcess',
     'collection_env',
-    'mint_federated_token',
     'CERT_APP_ID',
     'CLIENT_CERT_FILE',
     'DEFAULT_GROUP',
