@@ -5,38 +5,7 @@ files/), then runs the module with the absolute path."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
-
-
-def resolve_src(action, src):
-    """Absolute controller path of ``src``; unchanged when not found, so the module reports the
-    missing file for the user it belongs to instead of the whole task failing here."""
-    if not src:
-        return src
-    try:
-        return action._find_needle('files', src)
-    except AnsibleError:
-        return src
-
-
-class PhotoAction(ActionBase):
-    """Runs the module of the same name after ``resolve_paths`` rewrote its arguments."""
-
-    TRANSFERS_FILES = False
-
-    def resolve_paths(self, args):
-        if args.get('src'):
-            args['src'] = resolve_src(self, args['src'])
-        return args
-
-    def run(self, tmp=None, task_vars=None):
-        self._supports_check_mode = True
-        self._supports_async = True
-        result = super().run(tmp, task_vars)
-        args = self.resolve_paths(dict(self._task.args))
-        result.update(self._execute_module(module_name=self._task.resolved_action, module_args=args, task_vars=task_vars))
-        return result
+from ansible_collections.m365.photos.plugins.plugin_utils._action import PhotoAction
 
 
 class ActionModule(PhotoAction):

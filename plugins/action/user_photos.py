@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.m365.photos.plugins.action.user_photo import PhotoAction, resolve_src
+from ansible_collections.m365.photos.plugins.plugin_utils._action import PhotoAction, resolve_src
 
 
 class ActionModule(PhotoAction):
