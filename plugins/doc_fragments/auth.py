@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Sign-in and connection options shared by every module of the collection.
+    # Sign-in options shared by every module of the collection (HTTP settings: m365.photos.connection).
     DOCUMENTATION = r'''
 options:
   tenant_id:
@@ -85,28 +85,6 @@ options:
       - PEM file of CA certificates to trust for Entra and Graph instead of the system store.
       - Honoured even when E(REQUESTS_CA_BUNDLE) or E(CURL_CA_BUNDLE) are set.
       - Falls back to the E(M365_CA_PATH) environment variable.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for each HTTP response.
-    type: float
-    default: 30
-  max_retries:
-    description:
-      - How many times a request is retried after throttling (HTTP 429), HTTP 503 or 504, or a connection failure.
-      - The C(Retry-After) header is always honoured; without it the wait grows exponentially with jitter.
-    type: int
-    default: 5
-  token_cache:
-    description:
-      - Keep access tokens in a file readable only by its owner, so later tasks of the play reuse them instead of signing in
-        again. One file per sign-in host, tenant and client.
-      - A cached token the service rejects is dropped and the module signs in once more.
-    type: bool
-    default: true
-  token_cache_dir:
-    description:
-      - Directory of the token cache files. Defaults to C(~/.ansible/m365_photos/token_cache).
     type: path
 notes:
   - The app registration needs the Microsoft Graph B(application) permission C(ProfilePhoto.ReadWrite.All) (or

@@ -11,7 +11,7 @@ import os
 import tempfile
 
 
-def write_atomic(path, data, mode=None):
+def write_atomic(path: str, data: bytes | str, mode: int | None = None) -> None:
     """Write ``data`` (bytes or str) to ``path`` through a temporary file in the same directory.
 
     ``mode`` (e.g. 0o600) is set before the content is written, so secrets are never readable
@@ -27,3 +27,13 @@ def write_atomic(path, data, mode=None):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def unreadable_source(src: str, exc: OSError) -> str:
+    """The one message for a source image file that cannot be read (without the user: callers
+    that report per user add it)."""
+    if isinstance(exc, FileNotFoundError):
+        return 'source file %s not found (relative paths are searched in the role and playbook files/ directories)' % src
+    if isinstance(exc, IsADirectoryError):
+        return 'source %s is a directory, not an image file' % src
+    return 'cannot read source file %s: %s' % (src, exc.strerror)

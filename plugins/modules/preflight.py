@@ -26,6 +26,7 @@ options:
     default: false
 extends_documentation_fragment:
   - m365.photos.auth
+  - m365.photos.connection
   - m365.photos.attributes
   - m365.photos.attributes.INFO_MODULE
 author:
@@ -65,6 +66,7 @@ problems:
   elements: str
 '''
 
+from ansible_collections.m365.photos.plugins.module_utils._graph.directory import photo_update_settings
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import WRITE_PERMISSION, WRITE_ROLES, GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
 
@@ -79,7 +81,7 @@ def main():
     )
     graph = module.graph()
     try:
-        roles = graph.roles() if graph.credential.token() else []
+        roles = graph.sign_in()
     except GraphError as exc:
         module.fail_graph(exc, msg='Sign-in failed')
     known = bool(roles)
@@ -94,9 +96,7 @@ def main():
         problems.append('The app lacks User.Read.All: matching files by mail nickname or mail, and purges, cannot list users.')
     settings = None
     try:
-        beta = graph.base.rsplit('/', 1)[0] + '/beta'
-        settings = graph.get_json(beta + '/admin/people/photoUpdateSettings')
-        settings.pop('@odata.context', None)
+        settings = photo_update_settings(graph)
         if str(settings.get('source', '')).lower() == 'onpremises':
             problems.append(
                 'The tenant photo update policy (photoUpdateSettings) has source onPremises: Microsoft 365 refuses '

@@ -35,34 +35,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  size:
-    description:
-      - Width and height in pixels of the uploaded square photo. 648 is the largest size Microsoft 365 serves.
-      - Smaller sources are never upscaled; a warning says so.
-    type: int
-    default: 648
-  crop:
-    description:
-      - How a non-square source becomes square. V(center) crops the middle, V(top) keeps the top of portraits (where faces sit),
-        V(none) pads the whole image to a square with O(background).
-    type: str
-    choices: [center, top, none]
-    default: center
-  background:
-    description:
-      - Colour that transparent areas are flattened onto and that pads with O(crop=none). A name or V(#rrggbb).
-    type: str
-    default: '#ffffff'
-  quality:
-    description:
-      - JPEG quality of the uploaded photo (1-100). Lowered stepwise when the result exceeds O(max_bytes).
-    type: int
-    default: 90
-  max_bytes:
-    description:
-      - Largest upload in bytes. 4 MB (4194304) is both the default and the Microsoft Graph limit.
-    type: int
-    default: 4194304
   force:
     description:
       - Upload even when the current photo is the same.
@@ -79,7 +51,9 @@ options:
       - Defaults to C(~/.ansible/m365_photos/backups).
     type: path
 extends_documentation_fragment:
+  - m365.photos.normalise
   - m365.photos.auth
+  - m365.photos.connection
   - m365.photos.attributes
   - m365.photos.attributes.CHECK_MODE_FULL
 notes:
@@ -203,8 +177,13 @@ backup_file:
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
-from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import reconcile
-from ansible_collections.m365.photos.plugins.module_utils._sync.source import SourceError, load_desired_photo, normalise_argument_spec
+from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import ReconcileOptions, reconcile
+from ansible_collections.m365.photos.plugins.module_utils._sync.source import (
+    SourceError,
+    normalise_argument_spec,
+    read_source,
+    source_settings,
+)
 
 
 def main():
@@ -225,7 +204,7 @@ def main():
     desired = None
     if params['state'] == 'present':
         try:
-            desired = load_desired_photo(params, user, params['src'])
+            desired = read_source(user, source_settings(params, user), src=params['src'])
         except SourceError as exc:
             module.fail_json(msg=str(exc), **result)
         for warning in desired.warnings:
@@ -233,15 +212,10 @@ def main():
 
     graph = module.graph()
     try:
-        outcome = reconcile(
-            graph,
-            user,
-            desired,
-            force=params['force'],
-            backup=params['backup'],
-            backup_dir=params['backup_dir'],
-            check_mode=module.check_mode,
+        options = ReconcileOptions(
+            force=params['force'], backup=params['backup'], backup_dir=params['backup_dir'], check_mode=module.check_mode
         )
+        outcome = reconcile(graph, user, desired, options)
     except GraphError as exc:
         module.warn_retries()
         module.fail_graph(exc, msg='Cannot manage the photo of %s' % user, **result)

@@ -27,6 +27,7 @@ options:
     type: path
 extends_documentation_fragment:
   - m365.photos.auth
+  - m365.photos.connection
   - m365.photos.attributes
   - m365.photos.attributes.INFO_MODULE
 seealso:

@@ -70,27 +70,6 @@ options:
     type: list
     elements: str
     default: []
-  size:
-    description: Width and height of the uploaded square photo, see M(m365.photos.user_photo).
-    type: int
-    default: 648
-  crop:
-    description: How non-square sources become square, see M(m365.photos.user_photo).
-    type: str
-    choices: [center, top, none]
-    default: center
-  background:
-    description: Colour for transparent areas and padding, see M(m365.photos.user_photo).
-    type: str
-    default: '#ffffff'
-  quality:
-    description: JPEG quality of uploads.
-    type: int
-    default: 90
-  max_bytes:
-    description: Largest upload in bytes (4 MB is the Microsoft Graph limit and the default).
-    type: int
-    default: 4194304
   force:
     description: Upload every declared photo even when the current one is the same.
     type: bool
@@ -129,7 +108,9 @@ options:
     type: int
     default: 16
 extends_documentation_fragment:
+  - m365.photos.normalise
   - m365.photos.auth
+  - m365.photos.connection
   - m365.photos.attributes
   - m365.photos.attributes.CHECK_MODE_FULL
 notes:
@@ -192,7 +173,9 @@ summary:
       description: Users that could not be processed; see RV(results).
       type: int
     skipped:
-      description: Users not processed because the run was stopped before their turn.
+      description:
+        - Always 0 here, kept so the counts have the same keys as the M(m365.photos.photo_sync) role's, which counts the
+          users of calls it did not make after an earlier call failed as a whole.
       type: int
     total:
       description: All users of the run.
@@ -210,7 +193,7 @@ results:
     action:
       description: What was (or would be) done.
       type: str
-      choices: [uploaded, removed, unchanged, failed, skipped]
+      choices: [uploaded, removed, unchanged, failed]
     changed:
       description: Whether this user changed.
       type: bool
@@ -251,57 +234,12 @@ ignored_files:
 '''
 
 import os
-import re
 
+from ansible_collections.m365.photos.plugins.module_utils._graph.directory import directory_resolver, purge_members
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
-from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import Entry, build_inventory
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import add_purged, build_inventory
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import normalise_argument_spec, normalise_settings
-
-GUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
-USER_SELECT = 'id,userPrincipalName,mail,mailNickname'
-
-
-def odata_quote(value):
-    return "'%s'" % value.replace("'", "''")
-
-
-def directory_resolver(graph, match):
-    """Map file stems to UPNs by listing the tenant's users once (paged, 999 per page)."""
-    attribute = {'mail_nickname': 'mailNickname', 'mail': 'mail'}[match]
-    index = {}
-    for user in graph.iterate('/users', params={'$select': USER_SELECT, '$top': '999'}):
-        if user.get(attribute):
-            index[user[attribute].lower()] = user['userPrincipalName']
-    return index.get
-
-
-def purge_members(graph, group):
-    """Members (users, nested included) of the purge group, by id or display name."""
-    if GUID.match(group):
-        group_id = group
-    else:
-        found = list(graph.iterate('/groups', params={'$filter': 'displayName eq %s' % odata_quote(group), '$select': 'id,displayName'}))
-        if len(found) != 1:
-            raise GraphError('purge_group %r matches %d groups; give its object id instead' % (group, len(found)))
-        group_id = found[0]['id']
-    params = {'$select': USER_SELECT, '$top': '999'}
-    try:
-        members = list(graph.iterate('/groups/%s/transitiveMembers' % group_id, params=params))
-    except GraphError as exc:
-        if exc.status not in (400, 404, 405, 501):
-            raise
-        # Services without transitiveMembers (or a group that does not exist: this fails again).
-        members = list(graph.iterate('/groups/%s/members' % group_id, params=params))
-    return [m for m in members if m.get('userPrincipalName') and m.get('@odata.type', '#microsoft.graph.user') == '#microsoft.graph.user']
-
-
-def add_purged(entries, members, declared_users):
-    declared = set(e.key for e in entries) | set(u.lower() for u in declared_users)
-    for member in members:
-        if member['userPrincipalName'].lower() in declared or member['id'].lower() in declared:
-            continue
-        entries.append(Entry(member['userPrincipalName'], 'absent', origin='purge', purged=True))
 
 
 def main():
@@ -355,7 +293,7 @@ def main():
     limiter = AdaptiveLimiter(initial=params['concurrency'], maximum=max(params['max_concurrency'], params['concurrency']))
     graph = module.graph(limiter=limiter)
     try:
-        graph.credential.token()  # sign in once up front: a bad credential fails the task, not every user
+        graph.sign_in()  # once up front: a bad credential fails the task, not every user
         resolver = directory_resolver(graph, params['match']) if params['src_dir'] and params['match'] != 'upn' else None
         entries, ignored = build_inventory(params['photos'], params['src_dir'], resolver)
         if params['purge']:

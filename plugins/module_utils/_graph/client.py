@@ -29,7 +29,7 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.transport impor
 USER_AGENT = 'm365.photos-ansible-collection'
 
 
-def user_path(user):
+def user_path(user: str) -> str:
     """The /users/{id|upn} segment. UPNs may hold '#' (guests) or start with '$', which Graph
     only accepts quoted or in the key-as-function form."""
     quoted = quote(user, safe='@')
@@ -39,20 +39,35 @@ def user_path(user):
 
 
 class GraphClient:
-    def __init__(self, http, graph_url, credential, policy, limiter=None, api_version='v1.0'):
+    """Graph requests with one credential, one connection pool and one retry policy. Paths are
+    relative to the v1.0 root; ``url()`` builds absolute ones for another API version."""
+
+    def __init__(self, http, graph_url: str, credential, policy, limiter=None, api_version: str = 'v1.0') -> None:
         self.http = http
-        self.base = '%s/%s' % (graph_url.rstrip('/'), api_version)
+        self.root = graph_url.rstrip('/')
+        self.base = self.url('', api_version)
         self.credential = credential
         self.policy = policy
         self.limiter = limiter
 
-    def roles(self):
+    def url(self, path: str, api_version: str = 'v1.0') -> str:
+        """Absolute URL of ``path`` (starting with '/') in ``api_version`` (v1.0 or beta)."""
+        return '%s/%s%s' % (self.root, api_version, path)
+
+    def sign_in(self) -> list[str]:
+        """Sign in now (GraphError when that fails); return the application roles the token claims
+        (empty for opaque tokens). Lets a run fail once on a bad credential instead of per user."""
+        token = self.credential.token()
+        return token_roles(token) if token else []
+
+    def roles(self) -> list[str]:
+        """The token's application roles; empty when signing in fails."""
         try:
             return token_roles(self.credential.token())
         except GraphError:
             return []
 
-    def request(self, method, path, params=None, json=None, data=None, headers=None, user=None, stream=False):
+    def request(self, method: str, path: str, params=None, json=None, data=None, headers=None, user=None, stream=False):
         """Send a Graph request; return the 2xx response or raise GraphError with a hint."""
         url = path if path.startswith(('https://', 'http://')) else self.base + path
         send_headers = {'User-Agent': USER_AGENT, 'client-request-id': new_client_request_id()}
@@ -82,10 +97,10 @@ class GraphClient:
             raise error
         return response
 
-    def get_json(self, path, params=None, user=None):
+    def get_json(self, path: str, params=None, user: str | None = None):
         return self.request('GET', path, params=params, user=user).json()
 
-    def iterate(self, path, params=None):
+    def iterate(self, path: str, params=None):
         """Yield the items of a paged collection, following @odata.nextLink."""
         page = self.get_json(path, params=params)
         while True:
@@ -117,5 +132,5 @@ class Connection:
             )
         self.credential = build_credential(credential_kind, params, authority_host, graph_resource, self.http, cache_store)
 
-    def client(self, limiter=None):
+    def client(self, limiter=None) -> GraphClient:
         return GraphClient(self.http, self.graph_url, self.credential, self.policy, limiter=limiter)

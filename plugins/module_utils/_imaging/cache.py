@@ -4,20 +4,18 @@
 # m365.photos collection and may not remain stable to outside uses.
 """Normalised photos cached on disk by source hash and options, so unchanged sources are not
 processed again, and a bulk run holds no image in memory longer than one user's turn.
-Cache misses are processed in worker processes to use every core."""
+Cache misses are processed in worker processes (see pool.py) to use every core."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import json
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 
-from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
-from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance, reduce_for_compare
-from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, normalise_image
+from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import reduce_for_compare
+from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, NormalisedImage, normalise_image
 
 try:
     from PIL import Image
@@ -29,32 +27,43 @@ PIPELINE_VERSION = '2'
 DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'image_cache')
 
 
-class CachedImage:
-    """The parts of a NormalisedImage the reconciliation uses; bytes read lazily from disk."""
+class DesiredPhoto:
+    """The photo a user should have: JPEG bytes (in memory, or read lazily from the cache), their
+    size and SHA-256, the reference the comparison works on, and what normalising warned about.
+    One shape for the single-user path (``from_image``) and the bulk path (``ImageCache.get``)."""
 
-    def __init__(self, path, sha256, width, height, size, warnings, compare_path=None):
-        self.path = path
-        self.compare_path = compare_path
+    def __init__(self, sha256, width, height, size, warnings=(), data=None, path=None, compare_path=None):
         self.sha256 = sha256
         self.width = width
         self.height = height
         self.size = size
-        self.warnings = warnings
+        self.warnings = list(warnings)
+        self.path = path
+        self.compare_path = compare_path
+        self._data = data
+
+    @classmethod
+    def from_image(cls, image: NormalisedImage) -> DesiredPhoto:
+        """An in-memory DesiredPhoto from a freshly normalised image."""
+        return cls(image.sha256, image.width, image.height, len(image.data), image.warnings, data=image.data)
 
     @property
-    def data(self):
+    def data(self) -> bytes:
+        if self._data is not None:
+            return self._data
         with open(self.path, 'rb') as handle:
             return handle.read()
 
     def compare_reference(self):
-        """The reduced image the comparison works on (see compare.reduce_for_compare)."""
+        """What the comparison starts from: the reduced image cached beside the JPEG (see
+        compare.reduce_for_compare), or the JPEG bytes."""
         if self.compare_path and os.path.exists(self.compare_path):
             with Image.open(self.compare_path) as image:
                 return image.convert('RGB')
         return self.data
 
 
-def file_sha256(path):
+def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, 'rb') as handle:
         for block in iter(lambda: handle.read(1 << 20), b''):
@@ -62,7 +71,7 @@ def file_sha256(path):
     return digest.hexdigest()
 
 
-def cache_key(source_sha256, settings):
+def cache_key(source_sha256: str, settings: dict) -> str:
     text = json.dumps({'source': source_sha256, 'settings': settings, 'pipeline': PIPELINE_VERSION}, sort_keys=True)
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
@@ -77,7 +86,7 @@ class ImageCache:
         base = os.path.join(self.directory, key[:2], key)
         return base + '.jpg', base + '.json', base + '.compare.png'
 
-    def get(self, key):
+    def get(self, key: str) -> DesiredPhoto | None:
         image_path, meta_path, compare_path = self._paths(key)
         try:
             with open(meta_path, encoding='utf-8') as handle:
@@ -86,12 +95,18 @@ class ImageCache:
             return None
         if not os.path.exists(image_path):
             return None
-        return CachedImage(
-            image_path, meta['sha256'], meta['width'], meta['height'], meta['bytes'], meta.get('warnings', []), compare_path=compare_path
+        return DesiredPhoto(
+            meta['sha256'],
+            meta['width'],
+            meta['height'],
+            meta['bytes'],
+            meta.get('warnings', []),
+            path=image_path,
+            compare_path=compare_path,
         )
 
 
-def normalise_into_cache(directory, settings, key, src):
+def normalise_into_cache(directory: str, settings: dict, key: str, src: str) -> tuple[str, str | None]:
     """Worker: normalise ``src`` and store it under ``key``. Returns (key, error message or None)."""
     cache = ImageCache(directory, settings)
     image_path, meta_path, compare_path = cache._paths(key)
@@ -102,7 +117,7 @@ def normalise_into_cache(directory, settings, key, src):
     except ImageError as exc:
         return key, str(exc)
     except OSError as exc:
-        return key, 'cannot read source file %s: %s' % (src, exc.strerror)
+        return key, unreadable_source(src, exc)
     os.makedirs(os.path.dirname(image_path), exist_ok=True)
     write_atomic(image_path, image.data)
     buffer = io.BytesIO()
@@ -117,16 +132,3 @@ def normalise_into_cache(directory, settings, key, src):
     }
     write_atomic(meta_path, json.dumps(meta).encode('utf-8'))
     return key, None
-
-
-def distance_to_cached(compare_path, current):
-    """Worker: distance between a cached comparison image and the current photo's bytes."""
-    with Image.open(compare_path) as image:
-        reference = image.convert('RGB')
-    return photo_distance(reference, current)
-
-
-def process_pool(workers):
-    """A pool of worker processes; fork keeps the module's import path (it runs from a zip)."""
-    context = multiprocessing.get_context('fork') if 'fork' in multiprocessing.get_all_start_methods() else None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)

@@ -14,17 +14,12 @@ from __future__ import annotations
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
+from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
-from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import (
-    ImageCache,
-    cache_key,
-    distance_to_cached,
-    file_sha256,
-    normalise_into_cache,
-    process_pool,
-)
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache, cache_key, file_sha256, normalise_into_cache
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD
-from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import reconcile
+from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer, PoolComparer, process_pool
+from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import ReconcileOptions, reconcile
 
 ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
 
@@ -77,18 +72,26 @@ class BulkRun:
         self.settings = settings
         self.cache = ImageCache(cache_dir, settings)
         self.state = state
-        self.backup = backup
         self.backup_dir = backup_dir
-        self.force = force
         self.check_mode = check_mode
         self.thumbs = thumbs
+        self.options = ReconcileOptions(
+            force=force,
+            backup=backup,
+            backup_dir=backup_dir,
+            check_mode=check_mode,
+            read_etag_after_write=state is not None,
+            keep_previous=thumbs is not None,
+            metadata_first=state is not None,
+        )
+        self.comparer = InProcessComparer()
         self.workers = workers
         self.processes = processes
         self.lock = threading.Lock()
         self.diffs = []
         self.pool = None
 
-    def run(self, entries):
+    def run(self, entries: list) -> list[dict]:
         """Results in the order of ``entries``."""
         results = [None] * len(entries)
         pending_sources = {}  # cache key -> [(index, entry)] waiting for normalisation
@@ -107,6 +110,7 @@ class BulkRun:
         present = bool(pending_sources) or any(entry.state == 'present' for dummy, entry in ready)
         pool = process_pool(self.processes) if present else None
         self.pool = pool
+        self.comparer = PoolComparer(pool) if pool else InProcessComparer()
         jobs = {}
         if pool:
             for started in [pool.submit(int, 0) for dummy in range(self.processes)]:
@@ -133,19 +137,11 @@ class BulkRun:
                 pool.shutdown(wait=True)
         return results
 
-    def _remote_distance(self, desired, current):
-        return self.pool.submit(distance_to_cached, desired.compare_path, current).result()
-
     def _prepare_source(self, index, entry, results, pending, ready):
         try:
             entry.source_key = cache_key(file_sha256(entry.src), self.settings)
         except OSError as exc:
-            message = (
-                'source file %s not found' % entry.src
-                if isinstance(exc, FileNotFoundError)
-                else 'cannot read source file %s: %s' % (entry.src, exc.strerror)
-            )
-            results[index] = result_record(entry, 'failed', msg=message)
+            results[index] = result_record(entry, 'failed', msg=unreadable_source(entry.src, exc))
             return
         entry.desired = self.cache.get(entry.source_key)
         if entry.desired is not None:
@@ -160,20 +156,7 @@ class BulkRun:
             desired = entry.desired or self.cache.get(entry.source_key)
         known = self.state.known_etag(entry.user, entry.source_key) if self.state and desired else None
         try:
-            outcome = reconcile(
-                self.graph,
-                entry.user,
-                desired,
-                force=self.force,
-                backup=self.backup,
-                backup_dir=self.backup_dir,
-                check_mode=self.check_mode,
-                known_etag=known,
-                read_etag_after_write=self.state is not None,
-                keep_previous=self.thumbs is not None,
-                metadata_first=self.state is not None,
-                distance=self._remote_distance if self.pool else None,
-            )
+            outcome = reconcile(self.graph, entry.user, desired, self.options, self.comparer, known_etag=known)
         except GraphError as exc:
             if self.state:
                 self.state.forget(entry.user)
@@ -203,7 +186,7 @@ class BulkRun:
         return index, result_record(entry, outcome.action, outcome.changed, msg, outcome.distance, outcome.backup_file)
 
 
-def summarise(results):
+def summarise(results: list[dict]) -> dict:
     summary = dict((action, 0) for action in ACTIONS)
     for record in results:
         summary[record['action']] += 1

@@ -30,7 +30,7 @@ class Entry:
         return self.user.lower()
 
 
-def scan_src_dir(src_dir):
+def scan_src_dir(src_dir: str) -> tuple[dict[str, list[str]], list[str]]:
     """{file stem: [paths]} of the image files in src_dir (not recursive), and ignored names."""
     found = {}
     ignored = []
@@ -46,7 +46,7 @@ def scan_src_dir(src_dir):
     return found, ignored
 
 
-def build_inventory(photos, src_dir=None, resolve_stem=None):
+def build_inventory(photos: list[dict] | None, src_dir: str | None = None, resolve_stem=None) -> tuple[list[Entry], list[str]]:
     """List of Entry from explicit entries and src_dir files; explicit entries win.
 
     ``resolve_stem(stem)`` maps a file name stem to a user (UPN), or None when no user matches
@@ -89,3 +89,13 @@ def build_inventory(photos, src_dir=None, resolve_stem=None):
             by_key[entry.key] = entry
             entries.append(entry)
     return entries, ignored
+
+
+def add_purged(entries: list[Entry], members: list[dict], declared_users: list[str]) -> None:
+    """Append a removal for every purge-group member (``members`` from directory.purge_members)
+    that is neither an entry nor in ``declared_users``."""
+    declared = set(e.key for e in entries) | set(u.lower() for u in declared_users)
+    for member in members:
+        if member['userPrincipalName'].lower() in declared or member['id'].lower() in declared:
+            continue
+        entries.append(Entry(member['userPrincipalName'], 'absent', origin='purge', purged=True))

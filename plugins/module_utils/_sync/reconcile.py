@@ -11,16 +11,40 @@ something to compare or to back up."""
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 try:
     from PIL import Image
 except ImportError:
     Image = None
 
-from ansible_collections.m365.photos.plugins.module_utils._graph import photos as _photos
-from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo, photo_distance
+from ansible_collections.m365.photos.plugins.module_utils._graph import photos
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
+from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import save_backup
+
+
+@dataclass(frozen=True)
+class ReconcileOptions:
+    """How reconcile() works for every user of a task.
+
+    ``backup``: True, False, or ``'removals'`` to save the current photo only before removing it
+    (the bulk module's default).
+    ``metadata_first``: read the photo's metadata (``@odata.mediaEtag``, dimensions) before the
+    content. Without it a present photo is judged from one content read alone, the cheapest
+    check when nothing is recorded about the user.
+    ``read_etag_after_write``: read the new ETag after an upload (for state files).
+    ``keep_previous``: keep the replaced or removed photo's bytes on the outcome (contact sheets)."""
+
+    force: bool = False
+    backup: bool | str = False
+    backup_dir: str | None = None
+    check_mode: bool = False
+    read_etag_after_write: bool = False
+    keep_previous: bool = False
+    metadata_first: bool = True
 
 
 class Outcome:
@@ -46,7 +70,7 @@ class Outcome:
         }
 
 
-def describe_photo(sha256=None, width=None, height=None, size=None, etag=None):
+def describe_photo(sha256=None, width=None, height=None, size=None, etag=None) -> str:
     """Diff text of a photo: never its bytes."""
     lines = []
     if sha256:
@@ -68,54 +92,48 @@ def image_size(data):
         return None, None
 
 
-def photo_facts(image):
-    size = getattr(image, 'size', None)  # cached images know their size without reading the file
-    return {'sha256': image.sha256, 'width': image.width, 'height': image.height, 'bytes': size if size is not None else len(image.data)}
+def photo_facts(desired: DesiredPhoto) -> dict:
+    return {'sha256': desired.sha256, 'width': desired.width, 'height': desired.height, 'bytes': desired.size}
 
 
 def reconcile(
     graph,
-    user,
-    desired,
-    force=False,
-    backup_dir=None,
-    backup=False,
-    check_mode=False,
-    known_etag=None,
-    read_etag_after_write=False,
-    keep_previous=False,
-    metadata_first=True,
-    distance=None,
-):
-    """Bring ``user``'s photo to ``desired`` (a NormalisedImage) or remove it (``desired`` None).
+    user: str,
+    desired: DesiredPhoto | None,
+    options: ReconcileOptions | None = None,
+    comparer=None,
+    known_etag: str | None = None,
+) -> Outcome:
+    """Bring ``user``'s photo to ``desired`` or remove it (``desired`` None).
 
-    ``metadata_first``: read the photo's metadata (``@odata.mediaEtag``, dimensions) before the
-    content. Without it a present photo is judged from one content read alone, the cheapest
-    check when nothing is recorded about the user.
-    ``backup``: True, False, or ``'removals'`` to save the current photo only before removing it.
-    ``distance``: optional function (desired, current bytes) -> distance, to compute it elsewhere.
+    ``comparer``: gives ``distance(desired, current bytes)``; in this process when not given,
+    or backed by the worker pool (_imaging.pool.PoolComparer).
     ``known_etag``: the ETag recorded when this same desired photo was last confirmed; if the
     service still reports it, nothing changed on either side and no download is needed."""
+    options = options or ReconcileOptions()
+    comparer = comparer or InProcessComparer()
+    check_mode = options.check_mode
+    read_etag_after_write = options.read_etag_after_write
+    keep_previous = options.keep_previous
     outcome = Outcome(user)
-    # backup: True, False, or 'removals' (only before a removal: the bulk module's default).
-    backup = backup is True or (backup == 'removals' and desired is None)
+    backup = options.backup is True or (options.backup == 'removals' and desired is None)
     if desired is not None:
         outcome.photo = photo_facts(desired)
-        outcome.after = describe_photo(desired.sha256, desired.width, desired.height, outcome.photo['bytes'])
+        outcome.after = describe_photo(desired.sha256, desired.width, desired.height, desired.size)
     else:
         outcome.after = 'state: absent\n'
     need_content = desired is not None or backup or keep_previous
     meta = None
-    if metadata_first or not need_content:
-        meta = _photos.read_metadata(graph, user)
+    if options.metadata_first or not need_content:
+        meta = photos.read_metadata(graph, user)
         if meta is None:
             return _absent_now(graph, outcome, desired, check_mode, read_etag_after_write)
         outcome.previous = meta.as_dict()
         outcome.etag = meta.etag
-        if desired is not None and known_etag and known_etag == meta.etag and not force:
+        if desired is not None and known_etag and known_etag == meta.etag and not options.force:
             outcome.before = outcome.after
             return outcome
-    content = _photos.read_content(graph, user) if need_content else None
+    content = photos.read_content(graph, user) if need_content else None
     if need_content and content is None:  # no photo (or deleted between the two reads)
         outcome.previous = None
         return _absent_now(graph, outcome, desired, check_mode, read_etag_after_write)
@@ -132,31 +150,24 @@ def reconcile(
 
     if desired is not None:
         try:
-            outcome.distance = round(_distance(desired, content.data, distance), 6)
+            outcome.distance = round(comparer.distance(desired, content.data), 6)
         except ImageError:
             outcome.distance = None  # the stored photo does not decode: replacing it is the fix
-        if outcome.distance is not None and is_same_photo(outcome.distance) and not force:
+        if outcome.distance is not None and is_same_photo(outcome.distance) and not options.force:
             outcome.before = outcome.after
             return outcome
 
     if backup and not check_mode:
-        outcome.backup_file = save_backup(backup_dir, user, content)
+        outcome.backup_file = save_backup(options.backup_dir, user, content)
     if keep_previous and content is not None:
         outcome.previous_content = content.data
     if desired is None:
         outcome.action, outcome.changed = 'removed', True
         outcome.etag = None
         if not check_mode:
-            _photos.remove(graph, user)
+            photos.remove(graph, user)
         return outcome
     return _write(graph, outcome, desired, check_mode, read_etag_after_write)
-
-
-def _distance(desired, current, distance):
-    if distance is not None:
-        return distance(desired, current)
-    reference = desired.compare_reference() if hasattr(desired, 'compare_reference') else desired.data
-    return photo_distance(reference, current)
 
 
 def _absent_now(graph, outcome, desired, check_mode, read_etag_after_write):
@@ -172,9 +183,9 @@ def _write(graph, outcome, desired, check_mode, read_etag_after_write):
     outcome.action, outcome.changed = 'uploaded', True
     if check_mode:
         return outcome
-    _photos.upload(graph, outcome.user, desired.data)
+    photos.upload(graph, outcome.user, desired.data)
     outcome.etag = None
     if read_etag_after_write:
-        meta = _photos.read_metadata(graph, outcome.user)
+        meta = photos.read_metadata(graph, outcome.user)
         outcome.etag = meta.etag if meta else None
     return outcome

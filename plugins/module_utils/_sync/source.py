@@ -2,21 +2,26 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
 # m365.photos collection and may not remain stable to outside uses.
-"""From a declared source file to the normalised photo to upload, with errors that name the
-user and the file, so one bad file is easy to find in a run over thousands."""
+"""From a declared source (a file, later also base64 content) to the DesiredPhoto to upload, with
+errors that name the user and the file, so one bad file is easy to find in a run over thousands."""
 
 from __future__ import annotations
 
+from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, normalise_image, validate_options
 
 NORMALISE_OPTIONS = ('size', 'crop', 'background', 'quality', 'max_bytes')
+
+__all__ = ['DesiredPhoto', 'SourceError', 'normalise_argument_spec', 'normalise_settings', 'read_source', 'source_settings']
 
 
 class SourceError(Exception):
     """A declared source that cannot become a photo; nothing was written for that user."""
 
 
-def normalise_argument_spec():
+def normalise_argument_spec() -> dict:
+    """The argument spec of the normalisation options (documented in the m365.photos.normalise fragment)."""
     return dict(
         size=dict(type='int', default=648),
         crop=dict(type='str', default='center', choices=['center', 'top', 'none']),
@@ -26,40 +31,34 @@ def normalise_argument_spec():
     )
 
 
-def normalise_settings(params):
+def normalise_settings(params: dict) -> dict:
     """The normalisation options as a dict, validated (ValueError with a clear message)."""
     settings = dict((name, params[name]) for name in NORMALISE_OPTIONS)
     validate_options(**settings)
     return settings
 
 
-def read_source(user, src):
-    if not src:
-        raise SourceError('%s: no src given for state=present' % user)
+def source_settings(params: dict, user: str) -> dict:
+    """normalise_settings for one user's task: SourceError naming the user."""
     try:
-        with open(src, 'rb') as handle:
-            return handle.read()
-    except FileNotFoundError:
-        raise SourceError(
-            '%s: source file %s not found (relative paths are searched in the role and playbook files/ directories)' % (user, src)
-        ) from None
-    except IsADirectoryError:
-        raise SourceError('%s: source %s is a directory, not an image file' % (user, src)) from None
-    except OSError as exc:
-        raise SourceError('%s: cannot read source file %s: %s' % (user, src, exc.strerror)) from None
-
-
-def normalise_source(user, src, data, settings):
-    try:
-        return normalise_image(data, **settings)
-    except ImageError as exc:
-        raise SourceError('%s: %s: %s' % (user, src, exc)) from None
-
-
-def load_desired_photo(params, user, src):
-    """Read and normalise ``src`` for ``user``; SourceError on any problem."""
-    try:
-        settings = normalise_settings(params)
+        return normalise_settings(params)
     except ValueError as exc:
         raise SourceError('%s: %s' % (user, exc)) from None
-    return normalise_source(user, src, read_source(user, src), settings)
+
+
+def read_source(user: str, settings: dict, src: str | None = None, content: bytes | None = None) -> DesiredPhoto:
+    """The DesiredPhoto for ``user`` from the file ``src`` or, when given, the image bytes
+    ``content`` (``src`` then only names it in messages). SourceError on any problem."""
+    if content is None:
+        if not src:
+            raise SourceError('%s: no src given for state=present' % user)
+        try:
+            with open(src, 'rb') as handle:
+                content = handle.read()
+        except OSError as exc:
+            raise SourceError('%s: %s' % (user, unreadable_source(src, exc))) from None
+    try:
+        image = normalise_image(content, **settings)
+    except ImageError as exc:
+        raise SourceError('%s: %s: %s' % (user, src or 'content', exc)) from None
+    return DesiredPhoto.from_image(image)

@@ -1,0 +1,86 @@
+# Copyright: (c) 2026, m365.photos contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
+# m365.photos collection and may not remain stable to outside uses.
+"""Directory reads: users by UPN, mail alias or mail, the members of a group, and the tenant's
+photo update policy. Every directory URL of the collection is built here."""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from ansible_collections.m365.photos.plugins.module_utils._graph.client import GraphClient, user_path
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
+
+GUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+USER_SELECT = 'id,userPrincipalName,mail,mailNickname'
+# Option value of user_photos' ``match`` -> the Graph user attribute file names are matched with.
+MATCH_ATTRIBUTES = {'mail_nickname': 'mailNickname', 'mail': 'mail'}
+USER_TYPE = '#microsoft.graph.user'
+
+
+def odata_quote(value: str) -> str:
+    """An OData string literal: single quotes doubled."""
+    return "'%s'" % value.replace("'", "''")
+
+
+def get_user(graph: GraphClient, user: str) -> dict:
+    """The user (id, userPrincipalName, mail, mailNickname) by object id or UPN."""
+    return graph.get_json(user_path(user), params={'$select': USER_SELECT}, user=user)
+
+
+def list_users(graph: GraphClient):
+    """Every user of the tenant (id, userPrincipalName, mail, mailNickname), 999 per page."""
+    return graph.iterate('/users', params={'$select': USER_SELECT, '$top': '999'})
+
+
+def directory_resolver(graph: GraphClient, match: str) -> Callable[[str], str | None]:
+    """Map file stems to UPNs by ``match`` (mail_nickname or mail), listing the tenant's users once.
+    The returned function gives None for a stem that matches no user."""
+    attribute = MATCH_ATTRIBUTES[match]
+    index = {}
+    for user in list_users(graph):
+        if user.get(attribute):
+            index[user[attribute].lower()] = user['userPrincipalName']
+    return index.get
+
+
+def find_group_id(graph: GraphClient, group: str) -> str:
+    """The object id of a group given by id or display name (GraphError unless exactly one matches)."""
+    if GUID.match(group):
+        return group
+    found = list(graph.iterate('/groups', params={'$filter': 'displayName eq %s' % odata_quote(group), '$select': 'id,displayName'}))
+    if len(found) != 1:
+        raise GraphError('purge_group %r matches %d groups; give its object id instead' % (group, len(found)))
+    return found[0]['id']
+
+
+def group_members(graph: GraphClient, group_id: str, transitive: bool = True) -> list[dict]:
+    """The users among the group's members (nested members too when ``transitive``). Services
+    without transitiveMembers get the direct members."""
+    params = {'$select': USER_SELECT, '$top': '999'}
+    members = None
+    if transitive:
+        try:
+            members = list(graph.iterate('/groups/%s/transitiveMembers' % group_id, params=params))
+        except GraphError as exc:
+            if exc.status not in (400, 404, 405, 501):
+                raise
+            # Services without transitiveMembers (or a group that does not exist: this fails again).
+    if members is None:
+        members = list(graph.iterate('/groups/%s/members' % group_id, params=params))
+    return [m for m in members if m.get('userPrincipalName') and m.get('@odata.type', USER_TYPE) == USER_TYPE]
+
+
+def purge_members(graph: GraphClient, group: str) -> list[dict]:
+    """Members (users, nested included) of the purge group, by id or display name."""
+    return group_members(graph, find_group_id(graph, group))
+
+
+def photo_update_settings(graph: GraphClient) -> dict:
+    """The tenant's photo update policy (beta ``photoUpdateSettings``). GraphError when it cannot be
+    read (needs PeopleSettings.Read.All)."""
+    settings = graph.get_json(graph.url('/admin/people/photoUpdateSettings', 'beta'))
+    settings.pop('@odata.context', None)
+    return settings
