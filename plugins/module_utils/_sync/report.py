@@ -82,34 +82,102 @@ def draw_contact_sheet(path, rows, thumbs):
     return len(shown)
 
 
-def summary_markdown(summary, results, check_mode, max_rows=200):
-    verb = 'Plan' if check_mode else 'Applied'
-    lines = [
-        '## m365.photos: %s' % ('plan (check mode, nothing written)' if check_mode else 'sync result'),
+def _cell(text) -> str:
+    return str(text if text is not None else '').replace('|', '\\|').replace('\n', ' ')
+
+
+def render_summary(
+    summary: dict,
+    results: list[dict],
+    check_mode: bool,
+    max_rows: int = 200,
+    calls: list[dict] | None = None,
+    stopped: str | None = None,
+    report_dir: str | None = None,
+    marker: str | None = None,
+) -> str:
+    """summary.md: totals, the changed, failed and skipped users (a plan in check mode), and for
+    the photo_sync role the calls it made (``calls``: name, label, report_dir, summary) and why it
+    ``stopped``. The one renderer of summary.md, for user_photos and for the role (through the
+    m365.photos.photo_summary filter). ``marker``: an HTML comment first, for bots that update
+    their pull-request comment."""
+    count = dict((key, int(summary.get(key) or 0)) for key in ('uploaded', 'removed', 'unchanged', 'failed', 'skipped', 'total'))
+    to_upload, to_remove = ('to upload', 'to remove') if check_mode else ('uploaded', 'removed')
+    lines = []
+    if marker:
+        lines.append('<!-- %s -->' % marker)
+    lines.append('## m365.photos: %s' % ('plan (check mode, nothing written)' if check_mode else 'sync result'))
+    if stopped:
+        lines += ['', '> **Stopped** after a call failed as a whole: %s' % stopped.replace('\n', ' ')]
+    skipped = ', %d skipped' % count['skipped'] if count['skipped'] else ''
+    lines += [
         '',
-        '| %s | users |' % verb,
+        '**%d %s, %d %s, %d unchanged, %d failed%s** (%d user%s)'
+        % (
+            count['uploaded'],
+            to_upload,
+            count['removed'],
+            to_remove,
+            count['unchanged'],
+            count['failed'],
+            skipped,
+            count['total'],
+            '' if count['total'] == 1 else 's',
+        ),
+        '',
+        '| %s | users |' % ('Plan' if check_mode else 'Applied'),
         '|---|---:|',
-        '| %s | %d |' % ('to upload' if check_mode else 'uploaded', summary['uploaded']),
-        '| %s | %d |' % ('to remove' if check_mode else 'removed', summary['removed']),
-        '| unchanged | %d |' % summary['unchanged'],
-        '| failed | %d |' % summary['failed'],
+        '| %s | %d |' % (to_upload, count['uploaded']),
+        '| %s | %d |' % (to_remove, count['removed']),
+        '| unchanged | %d |' % count['unchanged'],
+        '| failed | %d |' % count['failed'],
     ]
-    if summary.get('skipped'):
-        lines.append('| skipped | %d |' % summary['skipped'])
-    lines += ['| **total** | **%d** |' % summary['total'], '']
-    changed = [r for r in results if r['changed'] or r['action'] == 'failed']
-    if changed:
+    if count['skipped']:
+        lines.append('| skipped | %d |' % count['skipped'])
+    lines += ['| **total** | **%d** |' % count['total'], '']
+    rows = [r for r in results if r['action'] != 'unchanged']
+    if rows:
+        lines += ['### %s' % ('Changes and failures' if check_mode else 'Changed and failed users'), '']
         lines += ['| user | action | details |', '|---|---|---|']
-        for result in changed[:max_rows]:
-            details = (result.get('msg') or '').replace('|', '\\|').replace('\n', ' ')
-            lines.append('| %s | %s | %s |' % (result['user'], result['action'], details))
-        if len(changed) > max_rows:
-            lines.append('| ... | | %d more in report.json |' % (len(changed) - max_rows))
+        for result in rows[:max_rows]:
+            action = 'would be ' + result['action'] if check_mode and result['action'] in ('uploaded', 'removed') else result['action']
+            lines.append('| %s | %s | %s |' % (_cell(result['user']), action, _cell(result.get('msg'))))
+        if len(rows) > max_rows:
+            lines.append('| ... | | %d more in report.json |' % (len(rows) - max_rows))
+    else:
+        lines.append('Nothing to change: every declared photo is already in place.')
+    lines.append('')
+    if calls:
+        lines += ['### Calls', '', '| call | uploaded | removed | unchanged | failed | contact sheet |', '|---|---:|---:|---:|---:|---|']
+        for call in calls:
+            calls_count = dict(
+                (key, int(call['summary'].get(key) or 0)) for key in ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
+            )
+            sheet = '-'
+            if call.get('report_dir') and calls_count['uploaded'] + calls_count['removed'] > 0:
+                sheet = '`%s/contact-sheet.png`' % os.path.relpath(call['report_dir'], report_dir or '.')
+            lines.append(
+                '| %s | %d | %d | %d | %d | %s |'
+                % (
+                    _cell(call['label']),
+                    calls_count['uploaded'],
+                    calls_count['removed'],
+                    calls_count['unchanged'],
+                    calls_count['failed'] + calls_count['skipped'],
+                    sheet,
+                )
+            )
+        if count['uploaded'] + count['removed'] > 0:
+            lines += [
+                '',
+                'Before/after thumbnails of every changed user are in the contact sheets listed above (one per call, next to '
+                'its own `report.json` and `summary.md`).',
+            ]
         lines.append('')
     return '\n'.join(lines)
 
 
-def write_reports(report_dir, summary, results, check_mode, thumbs, extra=None):
+def write_reports(report_dir: str, summary: dict, results: list[dict], check_mode: bool, thumbs, extra: dict | None = None) -> dict:
     """Write the three reports; returns their paths."""
     os.makedirs(report_dir, exist_ok=True)
     paths = {
@@ -120,7 +188,7 @@ def write_reports(report_dir, summary, results, check_mode, thumbs, extra=None):
     document = {'check_mode': check_mode, 'summary': summary, 'results': results}
     document.update(extra or {})
     write_atomic(paths['report'], json.dumps(document, indent=1, sort_keys=True))
-    write_atomic(paths['summary'], summary_markdown(summary, results, check_mode))
+    write_atomic(paths['summary'], render_summary(summary, results, check_mode))
     rows = [(i, r['user'], r['action']) for i, r in enumerate(results) if r['changed']]
     draw_contact_sheet(paths['contact_sheet'], rows, thumbs)
     return paths
