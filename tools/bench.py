@@ -56,10 +56,42 @@ def _make_photo(number):
     image.save(path, format='JPEG', quality=88)
 
 
+# ansible-playbook runs main() makes, and the whole bench's duration on the project's 2-core machine.
+RUNS = 9
+EXPECTED_MINUTES = 10
+
+
+class Progress:
+    """One line per step on stderr: which, how long it took, elapsed and the rough time left."""
+
+    def __init__(self):
+        self.started = time.monotonic()
+        self.done = 0
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+    def run(self, bench, label, playbook, **extra_vars):
+        self.done += 1
+        print('[%d/%d] %s ...' % (self.done, RUNS, label), file=sys.stderr, flush=True)
+        begun = time.monotonic()
+        result = bench.run(playbook, **extra_vars)
+        left = max(EXPECTED_MINUTES * 60 - self.elapsed(), 0) if self.done < RUNS else 0
+        print(
+            '[%d/%d] %s: %.0f s (elapsed %.0f s, about %.0f min left)'
+            % (self.done, RUNS, label, time.monotonic() - begun, self.elapsed(), left / 60.0),
+            file=sys.stderr,
+            flush=True,
+        )
+        return result
+
+
 def prepare_photos():
     os.makedirs(os.path.join(BENCH, 'photos'), exist_ok=True)
     with Pool(os.cpu_count() or 2) as pool:
-        pool.map(_make_photo, range(1, USERS + 1), chunksize=64)
+        for done, _ in enumerate(pool.imap_unordered(_make_photo, range(1, USERS + 1), chunksize=64), 1):
+            if done % 2000 == 0:
+                print('  %d/%d source photos' % (done, USERS), file=sys.stderr, flush=True)
     for count in (50, 1000, 2000, 5000, USERS):
         directory = os.path.join(BENCH, 'photos-%d' % count)
         if os.path.isdir(directory) and len(os.listdir(directory)) == count:
@@ -182,6 +214,13 @@ def report(name, users, measured, **extra):
 
 def main():
     started = time.monotonic()
+    progress = Progress()
+    print(
+        'make bench: %d ansible-playbook runs against the fake tenant (%d users), about %d minutes on a 2-core machine'
+        % (RUNS, USERS, EXPECTED_MINUTES),
+        file=sys.stderr,
+        flush=True,
+    )
     print('preparing %d source photos in %s (kept between runs) ...' % (USERS, BENCH), file=sys.stderr, flush=True)
     prepare_photos()
     shutil.rmtree(os.path.join(BENCH, 'tenant'), ignore_errors=True)
@@ -204,13 +243,19 @@ def main():
         def photos(count):
             return os.path.join(BENCH, 'photos-%d' % count)
 
-        lines.append(report('first_sync', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache)))
-        lines.append(report('no_change', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache)))
+        first = progress.run(bench, 'first sync, 2,000 users', 'bulk.yml', src_dir=photos(2000), cache_dir=cache)
+        lines.append(report('first_sync', 2000, first))
+        again = progress.run(bench, 'no-change sync, 2,000 users', 'bulk.yml', src_dir=photos(2000), cache_dir=cache)
+        lines.append(report('no_change', 2000, again))
         state = os.path.join(BENCH, 'state.json')
-        bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)  # records ETags
-        lines.append(report('no_change_state_file', 2000, bench.run('bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)))
+        # records ETags
+        progress.run(bench, 'state file: recording ETags', 'bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state)
+        with_state = progress.run(
+            bench, 'no-change sync with state file, 2,000 users', 'bulk.yml', src_dir=photos(2000), cache_dir=cache, state_file=state
+        )
+        lines.append(report('no_change_state_file', 2000, with_state))
         users = [upn(n) for n in range(1, 51)]
-        loop = bench.run('loop.yml', src_dir=photos(50), users=users)
+        loop = progress.run(bench, 'baseline: loop of user_photo tasks, 50 users', 'loop.yml', src_dir=photos(50), users=users)
         per_user_loop = loop['task_s'] / len(users)
         per_user_bulk = lines[1]['task_s'] / 2000.0
         lines.append(
@@ -223,9 +268,9 @@ def main():
                 speedup=round(per_user_loop / per_user_bulk, 1),
             )
         )
-        bench.run('bulk.yml', src_dir=photos(USERS), cache_dir=cache)  # uploads users 2001-10000
+        progress.run(bench, 'uploading users 2,001-%d' % USERS, 'bulk.yml', src_dir=photos(USERS), cache_dir=cache)
         for count in (1000, 5000, USERS):
-            result = bench.run('bulk.yml', src_dir=photos(count), cache_dir=cache)
+            result = progress.run(bench, 'no-change sync, %d users' % count, 'bulk.yml', src_dir=photos(count), cache_dir=cache)
             lines.append(report('scale_no_change', count, result, seconds_per_1000_users=round(result['task_s'] * 1000.0 / count, 2)))
     finally:
         tenant.stop()

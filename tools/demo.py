@@ -1,19 +1,22 @@
 """make demo: the main job against the embedded fake Microsoft 365 tenant.
 
-Starts the fake tenant (state kept in .demo/, so a later demo sees earlier photos), draws
-sample portraits for the demo users, runs the m365.photos.sync playbook twice (the first run
+Builds the collection tarball and installs it into .demo/collections with ansible-galaxy, as a
+user would. Starts the fake tenant (state kept in .demo/, so a later demo sees earlier photos), draws
+sample portraits for the demo users, runs the installed m365.photos.sync playbook twice (the first run
 uploads, the second must report changed=0 although the tenant re-encodes every photo), then
 shows m365.photos.user_photo_info for one user and where the reports are.
 """
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 sys.path[:0] = [os.path.join(REPO, 'tests'), os.path.join(REPO, 'tools')]
 
+from collection_build import build_and_install  # noqa: E402 pylint: disable=wrong-import-position
 from fake_tenant import FakeTenantProcess, collection_env  # noqa: E402 pylint: disable=wrong-import-position
 from sample_photos import write_samples  # noqa: E402 pylint: disable=wrong-import-position
 
@@ -25,15 +28,13 @@ def banner(text):
     print('\n' + '=' * 78 + '\n' + text + '\n' + '=' * 78, flush=True)
 
 
-def ansible(tenant, *args):
+def ansible(tenant, collections, *args):
     env = dict(os.environ)
     env.update(collection_env(tenant.info))
     env.update(
         {
-            'ANSIBLE_COLLECTIONS_PATH': os.path.join(REPO, 'build', 'collections'),
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_LOCALHOST_WARNING': '0',
-            'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+            # The copy installed from the tarball, not the source tree.
+            'ANSIBLE_COLLECTIONS_PATH': collections,
         }
     )
     command = [os.path.join(os.path.dirname(sys.executable), args[0])] + list(args[1:])
@@ -69,24 +70,49 @@ def main():
     with open(inventory, 'w', encoding='utf-8') as handle:
         json.dump({'photo_sync_src_dir': photos_dir, 'photo_sync_state_file': os.path.join(DEMO, 'photo-state.json')}, handle, indent=2)
 
+    banner('Building the collection tarball and installing it into .demo/collections (ansible-galaxy)')
+    shutil.rmtree(os.path.join(DEMO, 'dist'), ignore_errors=True)
+    shutil.rmtree(os.path.join(DEMO, 'collections'), ignore_errors=True)
+    collections = build_and_install(DEMO)
+    print('installed: %s' % os.path.join(collections, 'ansible_collections', 'm365', 'photos'), flush=True)
+
     banner('Starting the fake Microsoft 365 tenant (HTTPS Graph + Entra token endpoint)')
     tenant = FakeTenantProcess(os.path.join(DEMO, 'tenant'))
     tenant.start()
     try:
         print('Graph: %s  sign-in: %s  CA: %s' % (tenant.graph_url, tenant.authority_host, tenant.ca_file))
-        banner('Run 1: ansible-playbook m365.photos.sync -e @photos.yml')
+        banner('Run 1: ansible-playbook -i localhost, m365.photos.sync -e @photos.yml')
         first = ansible(
-            tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run1')
+            tenant,
+            collections,
+            'ansible-playbook',
+            '-i',
+            'localhost,',
+            'm365.photos.sync',
+            '-e',
+            '@' + inventory,
+            '-e',
+            'photo_sync_report_dir=' + report('run1'),
         )
         show_summary('run1')
         banner('Run 2: the same again; the tenant re-encoded every photo, yet nothing needs changing')
         second = ansible(
-            tenant, 'ansible-playbook', 'm365.photos.sync', '-e', '@' + inventory, '-e', 'photo_sync_report_dir=' + report('run2')
+            tenant,
+            collections,
+            'ansible-playbook',
+            '-i',
+            'localhost,',
+            'm365.photos.sync',
+            '-e',
+            '@' + inventory,
+            '-e',
+            'photo_sync_report_dir=' + report('run2'),
         )
         show_summary('run2')
         banner("m365.photos.user_photo_info for alice@contoso.example")
         ansible(
             tenant,
+            collections,
             'ansible',
             'localhost',
             '-c',
@@ -97,6 +123,8 @@ def main():
             'm365.photos.user_photo_info',
             '-a',
             'users=alice@contoso.example',
+            '-e',
+            'ansible_python_interpreter=' + sys.executable,
         )
         banner('Summary')
         print(
