@@ -11,10 +11,11 @@ import time
 
 from .connection import describe
 from .service import seed as seedmod
-from .service.config import MODES
+from .service.config import LOAD_MODELS, MODES
 from .service.fsutil import read_json
 
 EXIT_ADDRESS_IN_USE = 3
+SWITCH_INTERVAL = 0.0005
 
 
 def _parser():
@@ -33,6 +34,12 @@ def _parser():
     serve.add_argument('--latency-ms', type=float, default=0)
     serve.add_argument('--concurrency-cap', type=int, default=0, help='in-flight Graph requests per app; 0 = unlimited')
     serve.add_argument('--retry-after', type=float, default=0.1, help='Retry-After seconds sent with 429/503')
+    serve.add_argument('--load-model', choices=LOAD_MODELS, type=str.upper, default='A', help='A: per-app cap; B: documented limits')
+    serve.add_argument('--mailbox-concurrency', type=int, default=4, help='model B: in-flight requests per app and mailbox')
+    serve.add_argument('--request-rate', type=float, default=0.0, help='model B: tenant-wide requests/s (token bucket); 0 = unlimited')
+    serve.add_argument('--request-burst', type=int, default=0, help='model B: bucket size; 0 = one second of --request-rate')
+    serve.add_argument('--write-rate', type=float, default=0.0, help='model B: PUT/PATCH/DELETE per second (second bucket); 0 = off')
+    serve.add_argument('--write-burst', type=int, default=0, help='model B: write bucket size; 0 = one second of --write-rate')
     serve.add_argument('--fault-503-rate', type=float, default=0.0)
     serve.add_argument('--fault-drop-rate', type=float, default=0.0)
     serve.add_argument('--token-lifetime', type=int, default=3599)
@@ -58,6 +65,9 @@ def _parser():
 def _serve(args):
     from .tenant import FakeTenant  # pylint: disable=import-outside-toplevel
 
+    # A thread waking from its latency sleep must not wait 5 ms (the default) for the GIL held by a
+    # busy thread: that would add to every request's latency and move the load models' floors.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     tenant = FakeTenant(
         args.state_dir,
         seed=args.seed,
@@ -78,6 +88,12 @@ def _serve(args):
         fault_drop_rate=args.fault_drop_rate,
         token_lifetime=args.token_lifetime,
         token_early_expiry=args.token_early_expiry,
+        load_model=args.load_model,
+        mailbox_concurrency=args.mailbox_concurrency,
+        request_rate=args.request_rate,
+        request_burst=args.request_burst,
+        write_rate=args.write_rate,
+        write_burst=args.write_burst,
     )
     stopping = threading.Event()
 

@@ -13,9 +13,16 @@ DEFAULTS = {
     'fault_drop_rate': 0.0,
     'token_lifetime': 3599,
     'token_early_expiry': 0,
+    'load_model': 'A',
+    'mailbox_concurrency': 4,
+    'request_rate': 0.0,
+    'request_burst': 0,
+    'write_rate': 0.0,
+    'write_burst': 0,
 }
 
 MODES = ('realistic', 'passthrough')
+LOAD_MODELS = ('A', 'B')  # A: per-app cap; B: documented limits (service/load.py)
 
 
 def _rate(value):
@@ -55,6 +62,13 @@ def _dimension(value):
     return value
 
 
+def _load_model(value):
+    value = str(value).upper()
+    if value not in LOAD_MODELS:
+        raise ValueError('load_model must be one of %s' % ', '.join(LOAD_MODELS))
+    return value
+
+
 CONVERTERS = {
     'mode': _mode,
     'jpeg_quality': _quality,
@@ -66,6 +80,12 @@ CONVERTERS = {
     'fault_drop_rate': _rate,
     'token_lifetime': _dimension,
     'token_early_expiry': _non_negative(float),
+    'load_model': _load_model,
+    'mailbox_concurrency': _non_negative(int),
+    'request_rate': _non_negative(float),
+    'request_burst': _non_negative(int),
+    'write_rate': _non_negative(float),
+    'write_burst': _non_negative(int),
 }
 
 

@@ -47,7 +47,15 @@ class TenantService:
         entra = EntraResource(self.store, self.tokens, self.stats, site, self.external_idp, identity_header)
         admin = AdminApp(admin_routes(AdminResource(self)))
         self.graph = GraphApp(
-            graph_routes(directory, photos), admin, self.tokens, self.load, self.stats, self.config, site, self.store.tenant_id
+            graph_routes(directory, photos),
+            admin,
+            self.tokens,
+            self.load,
+            self.stats,
+            self.config,
+            site,
+            self.store.tenant_id,
+            self.store.find_user,
         )
         self.login = EntraApp(entra_routes(entra))
 

@@ -2,6 +2,7 @@
 
 from . import batch
 from .http_types import DROP, format_seconds, graph_error
+from .load import THROTTLE_CODE, WRITE_METHODS, Throttled
 from .routing import split_path
 from .tokens import GRAPH_APP_ID, TokenError
 
@@ -11,8 +12,9 @@ BATCH_KEY = 'POST /v1.0/$batch'
 class GraphApp:
     """Dispatches one Graph request (top-level or $batch item) through ``routes``; ``/_fake/*`` goes to ``admin``."""
 
-    def __init__(self, routes, admin, tokens, load, stats, config, site, tenant_id):
+    def __init__(self, routes, admin, tokens, load, stats, config, site, tenant_id, find_user):
         self.routes = routes
+        self.find_user = find_user  # UPN or id -> user, so both spellings name one mailbox
         self.admin = admin
         self.tokens = tokens
         self.load = load
@@ -66,27 +68,35 @@ class GraphApp:
             if fault is not None:
                 return key, self._fault_response(req, fault)
             return key, batch.handle(self, req, claims)
-        return key, self._serve(req, claims, match.route.handler, match.params)
+        return key, self._serve(req, claims, match.route, match.params)
 
-    def _serve(self, req, claims, handler, params):
+    def _mailbox(self, route, params):
+        if not route.mailbox:
+            return None
+        user = self.find_user(params['id'])
+        return user['id'].lower() if user is not None else params['id'].lower()
+
+    def _serve(self, req, claims, route, params):
+        """Load model (refusals do no work) -> fault roll -> handler, the latency overlapping the work."""
         load = self.load
-        app = claims.get('appid', '')
-        if not load.try_acquire(app):
-            return graph_error(
-                req,
-                429,
-                'TooManyRequests',
-                'Application is over its MailboxConcurrency limit.',
-                {'Retry-After': format_seconds(self.config.retry_after)},
-            )
+        write = req.method in WRITE_METHODS
+        admission = load.admit(claims.get('appid', ''), self._mailbox(route, params), write, req.arrived)
+        if isinstance(admission, Throttled):
+            return graph_error(req, 429, THROTTLE_CODE, admission.message, {'Retry-After': format_seconds(admission.retry_after)})
         try:
-            load.hold()
             fault = load.roll_fault(allow_drop=not req.batch_item)
             if fault is not None:
+                load.finish(admission)
                 return self._fault_response(req, fault)
-            return handler(req, claims, params)
+            response = route.handler(req, claims, params)
+            over_latency = load.finish(admission)
+            if response.status == 429:
+                self.stats.throttle('scenario')  # an injected per-user 429 (seed scenario 'throttled')
+            else:
+                self.stats.op(write, over_latency)
+            return response
         finally:
-            load.release(app)
+            load.release(admission)
 
     def _fault_response(self, req, fault):
         if fault == 'drop':

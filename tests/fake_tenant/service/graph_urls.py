@@ -1,7 +1,8 @@
 """Microsoft Graph: the route table (method, path pattern -> handler), as moto's urls.py per service.
 
 The pattern doubles as the stats key (``GET /v1.0/users/{id}/photo``); literal segments match
-case-insensitively, as Graph does.
+case-insensitively, as Graph does. ``mailbox=True`` marks the photo routes: Outlook's per-mailbox
+concurrency (load model B) applies to them, keyed by the user ``{id}`` resolves to.
 """
 
 from .routing import Route, RouteTable
@@ -14,15 +15,15 @@ def graph_routes(directory, photos):
         [
             Route('GET', '/v1.0/users', directory.list_users),
             Route('GET', USER, directory.get_user),
-            Route('GET', USER + '/photo', photos.get_photo),
-            Route('DELETE', USER + '/photo', photos.delete_photo),
-            Route('GET', USER + '/photo/$value', photos.get_photo_value),
-            Route('PUT', USER + '/photo/$value', photos.put_photo),
-            Route('PATCH', USER + '/photo/$value', photos.put_photo),
-            Route('DELETE', USER + '/photo/$value', photos.delete_photo),
-            Route('GET', USER + '/photos', photos.list_photos),
-            Route('GET', USER + '/photos/{size}', photos.get_sized),
-            Route('GET', USER + '/photos/{size}/$value', photos.get_sized_value),
+            Route('GET', USER + '/photo', photos.get_photo, mailbox=True),
+            Route('DELETE', USER + '/photo', photos.delete_photo, mailbox=True),
+            Route('GET', USER + '/photo/$value', photos.get_photo_value, mailbox=True),
+            Route('PUT', USER + '/photo/$value', photos.put_photo, mailbox=True),
+            Route('PATCH', USER + '/photo/$value', photos.put_photo, mailbox=True),
+            Route('DELETE', USER + '/photo/$value', photos.delete_photo, mailbox=True),
+            Route('GET', USER + '/photos', photos.list_photos, mailbox=True),
+            Route('GET', USER + '/photos/{size}', photos.get_sized, mailbox=True),
+            Route('GET', USER + '/photos/{size}/$value', photos.get_sized_value, mailbox=True),
             Route('GET', '/v1.0/groups', directory.list_groups),
             Route('GET', '/v1.0/groups/{id}', directory.get_group),
             Route('GET', '/v1.0/groups/{id}/members', directory.members),

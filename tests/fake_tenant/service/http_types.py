@@ -13,15 +13,16 @@ PLAIN_JSON_CT = 'application/json; charset=utf-8'
 
 
 class Request:
-    __slots__ = ('method', 'path', 'query', 'headers', 'body', 'request_id', 'client_request_id', 'batch_item')
+    __slots__ = ('method', 'path', 'query', 'headers', 'body', 'request_id', 'client_request_id', 'batch_item', 'arrived')
 
-    def __init__(self, method, path, query, headers, body=b'', batch_item=False):
+    def __init__(self, method, path, query, headers, body=b'', batch_item=False, arrived=None):
         self.method = method.upper()
         self.path = path
         self.query = query  # dict name -> list of values (urllib.parse.parse_qs shape)
         self.headers = headers  # lower-cased names
         self.body = body
         self.batch_item = batch_item
+        self.arrived = arrived  # time.monotonic() when the request line was read; the latency counts from there
         self.request_id = str(uuid.uuid4())
         # Graph echoes the caller's id, or repeats its own request-id when none was sent.
         self.client_request_id = headers.get('client-request-id') or self.request_id

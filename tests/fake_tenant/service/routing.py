@@ -16,14 +16,17 @@ def split_path(path):
 
 
 class Route:
-    __slots__ = ('method', 'pattern', 'segments', 'handler', 'key')
+    """``mailbox=True``: the route reads or writes the mailbox of the user ``{id}`` (Outlook limits apply)."""
 
-    def __init__(self, method, pattern, handler, key=''):
+    __slots__ = ('method', 'pattern', 'segments', 'handler', 'key', 'mailbox')
+
+    def __init__(self, method, pattern, handler, key='', mailbox=False):
         self.method = method
         self.pattern = pattern
         self.segments = tuple(split_path(pattern))
         self.handler = handler
         self.key = '%s %s' % (method, pattern) if key == '' else (key or OTHER)
+        self.mailbox = mailbox
 
 
 class Match:
