@@ -40,7 +40,7 @@ _LIBRARIES = {
 }
 
 
-def require_libraries(module, names=('requests', 'msal', 'Pillow')):
+def require_libraries(module, names: tuple[str, ...] = ('requests', 'msal', 'Pillow')) -> None:
     """Fail the module with the standard message for the first missing library."""
     for name in names:
         error = _LIBRARIES[name]()

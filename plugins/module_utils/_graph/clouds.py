@@ -31,7 +31,7 @@ MICROSOFT_AUTHORITY_HOSTS = frozenset(
 )
 
 
-def cloud_endpoints(cloud, authority_host=None, graph_url=None):
+def cloud_endpoints(cloud: str, authority_host: str | None = None, graph_url: str | None = None) -> tuple[str, str, str]:
     """Return (authority_host, graph_url, graph_resource) for a cloud with optional overrides.
 
     graph_resource is the audience tokens are requested for: always the cloud's canonical Graph

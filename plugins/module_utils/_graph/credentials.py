@@ -32,7 +32,7 @@ ENV_FALLBACKS = {
 CREDENTIAL_OPTIONS = ('access_token', 'client_secret', 'client_certificate_path', 'federated_token_file', 'managed_identity')
 
 
-def apply_env_fallbacks(params, environ=None):
+def apply_env_fallbacks(params: dict, environ=None) -> tuple[dict, set[str]]:
     """Return a copy of params with unset options filled from the environment, and the
     set of option names that came from it."""
     environ = os.environ if environ is None else environ
@@ -49,7 +49,7 @@ def _describe(option, from_env):
     return '%s (from %s)' % (option, ENV_FALLBACKS[option]) if option in from_env else option
 
 
-def select_credential(params, from_env):
+def select_credential(params: dict, from_env: set[str]) -> str:
     """Name the one credential option to use, or raise AuthError listing what was found."""
     explicit = [o for o in CREDENTIAL_OPTIONS if params.get(o) and o not in from_env]
     ambient = [o for o in CREDENTIAL_OPTIONS if params.get(o) and o in from_env]

@@ -37,7 +37,7 @@ class GraphError(Exception):
         self.hint = hint
 
     @property
-    def is_no_photo(self):
+    def is_no_photo(self) -> bool:
         return self.status == 404 and (self.code in NO_PHOTO_CODES or 'ImageNotFound' in (self.message or ''))
 
     def __str__(self):
@@ -55,7 +55,7 @@ class GraphError(Exception):
             text += '. ' + self.hint
         return text
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         """JSON-safe description for module results."""
         return {
             'status': self.status,
@@ -69,8 +69,16 @@ class GraphError(Exception):
 class AuthError(GraphError):
     """Sign-in failed (token endpoint, credential files, managed identity)."""
 
+    def __str__(self):
+        # The message already says that the sign-in failed and (from Entra ID) the AADSTS code and
+        # its text: no 'HTTP 401: invalid_client' prefix, which only repeats it.
+        text = self.message.rstrip('. ')
+        if self.hint:
+            text += '. ' + self.hint
+        return text
 
-def parse_error_body(text):
+
+def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
     """Return (code, message, request_id) from a Graph error envelope, tolerating non-JSON bodies."""
     try:
         payload = json.loads(text) if text else {}
@@ -83,7 +91,7 @@ def parse_error_body(text):
     return error.get('code'), error.get('message'), inner.get('request-id')
 
 
-def hint_for(status, code, message, token_roles=None, method='GET', user=None):
+def hint_for(status, code, message, token_roles=None, method: str = 'GET', user: str | None = None) -> str | None:
     """An actionable next step for the common failures, or None."""
     who = 'user %s' % user if user else 'the user'
     if code in MAILBOX_CODES or code == 'AuthenticationError':
@@ -96,6 +104,21 @@ def hint_for(status, code, message, token_roles=None, method='GET', user=None):
         return (
             '%s does not exist in this tenant. Check the userPrincipalName or object id, and that the app signs in '
             'to the right tenant_id.' % who.capitalize()
+        )
+    if 'AADSTS70021' in (message or ''):
+        # AADSTS70021 and AADSTS700211/700212/700213: no federated credential matches the token's
+        # issuer, subject or audience. Nothing has expired: the trust is configured for another subject.
+        return (
+            'No federated credential of the app registration matches the token in the federated token file: its issuer, '
+            'subject and audience must equal those of one federated credential (GitHub Actions subjects look like '
+            'repo:ORG/REPO:ref:refs/heads/main, repo:ORG/REPO:pull_request or repo:ORG/REPO:environment:NAME; the '
+            'audience is api://AzureADTokenExchange). Compare the token with Certificates & secrets > Federated '
+            'credentials of the app.'
+        )
+    if 'AADSTS700024' in (message or ''):
+        return (
+            'The token in the federated token file has expired: fetch it right before the run, or refresh the file '
+            'in the background during long runs.'
         )
     if status == 401:
         if code == 'invalid_client':

@@ -23,7 +23,7 @@ class PhotoMetadata:
         self.content_type = content_type
 
     @classmethod
-    def from_graph(cls, payload):
+    def from_graph(cls, payload: dict) -> PhotoMetadata | None:
         """None when the payload describes the legacy 'no photo' placeholder (a 1x1 image).
         A missing mediaEtag alone does not mean "no photo": treating it so would re-upload forever."""
         etag = payload.get('@odata.mediaEtag') or None
@@ -31,7 +31,7 @@ class PhotoMetadata:
             return None
         return cls(etag, payload.get('width'), payload.get('height'), payload.get('@odata.mediaContentType') or 'image/jpeg')
 
-    def as_dict(self):
+    def as_dict(self) -> dict:
         return {'etag': self.etag, 'width': self.width, 'height': self.height, 'content_type': self.content_type}
 
 
@@ -42,11 +42,11 @@ class PhotoContent:
         self.content_type = content_type
 
     @property
-    def sha256(self):
+    def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def read_metadata(graph, user):
+def read_metadata(graph, user: str) -> PhotoMetadata | None:
     """PhotoMetadata, or None when the user has no photo. Other failures raise GraphError."""
     try:
         return PhotoMetadata.from_graph(graph.get_json(user_path(user) + '/photo', user=user))
@@ -56,7 +56,7 @@ def read_metadata(graph, user):
         raise
 
 
-def read_content(graph, user):
+def read_content(graph, user: str) -> PhotoContent | None:
     """PhotoContent of the stored photo, or None when there is none."""
     try:
         response = graph.request('GET', user_path(user) + '/photo/$value', user=user)
@@ -70,11 +70,11 @@ def read_content(graph, user):
     return PhotoContent(response.content, response.headers.get('ETag'), content_type)
 
 
-def upload(graph, user, data, content_type='image/jpeg'):
+def upload(graph, user: str, data: bytes, content_type: str = 'image/jpeg') -> None:
     graph.request('PUT', user_path(user) + '/photo/$value', data=data, headers={'Content-Type': content_type}, user=user)
 
 
-def remove(graph, user):
+def remove(graph, user: str) -> bool:
     """Delete the photo; False when there was none to delete."""
     try:
         graph.request('DELETE', user_path(user) + '/photo/$value', user=user)

@@ -31,7 +31,7 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.clouds import M
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError, hint_for
 
 
-def token_roles(token):
+def token_roles(token: str) -> list[str]:
     """Application roles claimed by a JWT access token, read without verification: only used
     to explain a 403 better (a token with the write role that is refused means a policy)."""
     try:
@@ -55,7 +55,7 @@ class StaticTokenCredential:
         raise AuthError('The access_token was rejected (expired or for another tenant); acquire a new one.', status=401)
 
 
-def load_certificate(path, password=None):
+def load_certificate(path: str, password: str | None = None) -> tuple[str, str, str]:
     """Private key and certificate PEMs plus SHA-1 thumbprint from a PEM (key + cert) or PFX file."""
     if x509 is None:
         raise AuthError('Certificate sign-in needs the cryptography library (installed with msal).')
@@ -140,7 +140,7 @@ class MsalCredential:
                 self._cache_store.drop()
 
 
-def build_credential(kind, params, authority_host, graph_resource, http_client, cache_store):
+def build_credential(kind: str, params: dict, authority_host: str, graph_resource: str, http_client, cache_store):
     """The credential for ``kind`` (see credentials.select_credential)."""
     if kind == 'access_token':
         return StaticTokenCredential(params['access_token'])

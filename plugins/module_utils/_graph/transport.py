@@ -29,7 +29,7 @@ BACKOFF_CAP = 30.0
 RETRY_AFTER_CAP = 300.0
 
 
-def is_loopback_url(url):
+def is_loopback_url(url: str) -> bool:
     host = urlsplit(url).hostname or ''
     if host == 'localhost':
         return True
@@ -39,20 +39,20 @@ def is_loopback_url(url):
         return False
 
 
-def require_https(url, what):
+def require_https(url: str, what: str) -> None:
     """Credentials and photos never travel in clear text, except to a loopback test double."""
     if urlsplit(url).scheme != 'https' and not is_loopback_url(url):
         raise GraphError('%s must be an https:// URL (got %s); plain http is only allowed for loopback addresses.' % (what, url))
 
 
-def verify_setting(validate_certs=True, ca_path=None):
+def verify_setting(validate_certs: bool = True, ca_path: str | None = None) -> bool | str:
     """The value for requests' ``verify``: False, a CA bundle path, or True."""
     if not validate_certs:
         return False
     return ca_path or True
 
 
-def parse_retry_after(value):
+def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header; Graph sends fractional seconds (``2.128``)."""
     if value is None:
         return None
@@ -63,7 +63,7 @@ def parse_retry_after(value):
     return min(max(seconds, 0.0), RETRY_AFTER_CAP)
 
 
-def backoff_delay(attempt, rng=random):
+def backoff_delay(attempt: int, rng=random) -> float:
     """Exponential backoff with full jitter: spreads retries of concurrent workers apart."""
     return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))
 
@@ -129,7 +129,7 @@ class RetryPolicy:
         self.sleep(delay)
 
 
-def error_from_response(response, method, url):
+def error_from_response(response, method: str, url: str) -> GraphError:
     code, message, request_id = parse_error_body(response.text if response.content else '')
     request_id = request_id or response.headers.get('request-id')
     return GraphError(
@@ -142,7 +142,7 @@ def error_from_response(response, method, url):
     )
 
 
-def send_with_retries(http, method, url, policy, limiter=None, **kwargs):
+def send_with_retries(http, method: str, url: str, policy: RetryPolicy, limiter=None, **kwargs):
     """Send one request, retrying 429/503/504 and connection failures.
 
     Returns the final response (any status); raises GraphError when connection failures
@@ -177,5 +177,5 @@ def send_with_retries(http, method, url, policy, limiter=None, **kwargs):
         return response
 
 
-def new_client_request_id():
+def new_client_request_id() -> str:
     return str(uuid.uuid4())

@@ -16,12 +16,12 @@ DEFAULT_BACKUP_DIR = os.path.join('~', '.ansible', 'm365_photos', 'backups')
 EXTENSIONS = {'image/jpeg': '.jpg', 'image/pjpeg': '.jpg', 'image/png': '.png', 'image/gif': '.gif', 'image/bmp': '.bmp'}
 
 
-def safe_name(user):
+def safe_name(user: str) -> str:
     """A file name part from a UPN or id: keeps it recognisable, drops path separators."""
     return re.sub(r'[^A-Za-z0-9@._-]', '_', user)
 
 
-def save_backup(backup_dir, user, content, now=None):
+def save_backup(backup_dir: str | None, user: str, content, now: float | None = None) -> str:
     """Write the photo bytes atomically to backup_dir; return the file path."""
     directory = os.path.expanduser(backup_dir or DEFAULT_BACKUP_DIR)
     os.makedirs(directory, mode=0o700, exist_ok=True)

@@ -30,21 +30,21 @@ class StateFile:
             except (OSError, ValueError):
                 self.users = {}  # unreadable state only costs downloads, never correctness
 
-    def known_etag(self, user, source_key):
+    def known_etag(self, user: str, source_key: str | None) -> str | None:
         record = self.users.get(user.lower())
         if record and record.get('source') == source_key:
             return record.get('etag')
         return None
 
-    def record(self, user, source_key, etag):
+    def record(self, user: str, source_key: str | None, etag: str | None) -> None:
         if etag and source_key:
             self.users[user.lower()] = {'source': source_key, 'etag': etag}
         else:
             self.users.pop(user.lower(), None)
 
-    def forget(self, user):
+    def forget(self, user: str) -> None:
         self.users.pop(user.lower(), None)
 
-    def save(self):
+    def save(self) -> None:
         os.makedirs(os.path.dirname(os.path.abspath(self.path)), exist_ok=True)
         write_atomic(self.path, json.dumps({'version': VERSION, 'users': self.users}, sort_keys=True, separators=(',', ':')))
