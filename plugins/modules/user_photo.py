@@ -27,17 +27,27 @@ options:
       - Image file on the controller. Relative paths are searched like M(ansible.builtin.copy)'s O(ansible.builtin.copy#module:src),
         in the role's C(files/) directory and then the playbook's C(files/) directory.
       - JPEG, PNG, GIF (first frame), BMP, WebP and TIFF are accepted.
-      - Required when O(state=present).
+      - One of O(src) and O(content) is required when O(state=present).
     type: path
+  content:
+    description:
+      - The image's bytes, base64-encoded, instead of a file; for example the C(thumbnailPhoto) of an Active Directory user read
+        with M(community.general.ldap_search) and O(community.general.ldap_search#module:base64_attributes), or
+        M(ansible.builtin.slurp)'s RV(ansible.builtin.slurp#module:content). Whitespace and line breaks are ignored.
+      - Treated exactly like the same bytes in a file given as O(src) (normalisation, comparison, check mode, diff, backups).
+      - Mutually exclusive with O(src).
+      - Marked C(no_log). It is not secret, but large, and so kept out of the module arguments that verbose output (C(-vvv)),
+        job event stores and the system log record.
+    type: str
   state:
     description:
-      - V(present) makes the photo match O(src); V(absent) removes the user's photo.
+      - V(present) makes the photo match O(src) or O(content); V(absent) removes the user's photo.
     type: str
     choices: [present, absent]
     default: present
   force:
     description:
-      - Upload even when the current photo is the same.
+      - Upload even when the current photo is the same, or a higher-resolution copy of the source.
     type: bool
     default: false
   backup:
@@ -58,6 +68,11 @@ extends_documentation_fragment:
   - m365.photos.attributes.CHECK_MODE_FULL
 notes:
   - In check mode the current photo is read and compared, nothing is written.
+  - Never downgrades. When the source is smaller than the user's current photo and is the same picture (for example an
+    Active Directory thumbnail of the photo uploaded at 648 px), the user is left V(unchanged) and RV(msg) says the current
+    photo is a higher-resolution copy of the source; O(force=true) uploads the source anyway. The smaller photo is compared
+    with the current one reduced to its size.
+  - Sources that give a photo below 240 pixels are uploaded with a warning that they look soft in Teams and Outlook.
   - With C(--diff) the before and after photos are described by SHA-256, dimensions, size in bytes and ETag; image bytes are never shown.
   - Microsoft 365 clients cache photos; a new photo can take hours to appear everywhere (Teams, Outlook, SharePoint).
 seealso:
@@ -109,13 +124,24 @@ EXAMPLES = r'''
         backup: true
       register: dave_photo
 
-    - name: Remove a leaver's photo
+    - name: Alice's photo from her Active Directory thumbnailPhoto (base64)
+  m365.photos.user_photo:
+    user: alice@contoso.com
+    content: "{{ ad_user.results[0].thumbnailPhoto }}"
+  delegate_to: localhost
+
+- name: Remove a leaver's photo
       m365.photos.user_photo:
         user: erin@contoso.com
         state: absent
 '''
 
 RETURN = r'''
+msg:
+  description: What was done and why, for example that the current photo is a higher-resolution copy of the source.
+  returned: always
+  type: str
+  sample: 'unchanged: same photo (distance 0.0123 <= 1.0000)'
 action:
   description: What was done (or would be done in check mode).
   returned: always
@@ -177,9 +203,12 @@ backup_file:
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
+from ansible_collections.m365.photos.plugins.module_utils._sync.bulk import explain
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import Entry
 from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import ReconcileOptions, reconcile
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import (
     SourceError,
+    decode_content,
     normalise_argument_spec,
     read_source,
     source_settings,
@@ -190,25 +219,39 @@ def main():
     argument_spec = dict(
         user=dict(type='str', required=True),
         src=dict(type='path'),
+        # Not secret, but large: no_log keeps it out of the invocation that -vvv, job event stores and syslog record.
+        content=dict(type='str', no_log=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         force=dict(type='bool', default=False),
         backup=dict(type='bool', default=False),
         backup_dir=dict(type='path'),
     )
     argument_spec.update(normalise_argument_spec())
-    module = GraphModule(argument_spec, supports_check_mode=True, required_if=[('state', 'present', ['src'])])
+    module = GraphModule(
+        argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[('src', 'content')],
+        required_if=[('state', 'present', ('src', 'content'), True)],
+    )
     params = module.params
     user = params['user']
     result = dict(changed=False, user=user, action='unchanged', photo=None, previous=None, distance=None, backup_file=None)
+    source_name = params['src'] if params['content'] is None else 'content'
 
     desired = None
     if params['state'] == 'present':
         try:
-            desired = read_source(user, source_settings(params, user), src=params['src'])
+            content = None
+            if params['content'] is not None:
+                try:
+                    content = decode_content(params['content'])
+                except ValueError as exc:
+                    raise SourceError('%s: %s' % (user, exc)) from None
+            desired = read_source(user, source_settings(params, user), src=params['src'], content=content)
         except SourceError as exc:
             module.fail_json(msg=str(exc), **result)
         for warning in desired.warnings:
-            module.warn('%s (%s): %s' % (user, params['src'], warning))
+            module.warn('%s (%s): %s' % (user, source_name, warning))
 
     graph = module.graph()
     try:
@@ -225,6 +268,7 @@ def main():
     module.warn_retries()
     result.update(changed=outcome.changed, action=outcome.action, photo=outcome.photo, previous=outcome.previous, distance=outcome.distance)
     result['backup_file'] = outcome.backup_file
+    result['msg'] = explain(outcome, Entry(user, params['state'], params['src']), False, desired)
     if module._diff:
         result['diff'] = outcome.diff()
     module.exit_json(**result)

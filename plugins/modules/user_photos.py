@@ -33,10 +33,21 @@ options:
       src:
         description:
           - Image file on the controller; relative paths are searched in the role and playbook C(files/) directories.
-          - Required when O(photos[].state=present).
+          - One of O(photos[].src) and O(photos[].content) is required when O(photos[].state=present).
         type: path
+      content:
+        description:
+          - The image's bytes, base64-encoded, instead of a file; for example an Active Directory user's C(thumbnailPhoto)
+            read with M(community.general.ldap_search) and O(community.general.ldap_search#module:base64_attributes).
+            Whitespace and line breaks are ignored.
+          - Treated exactly like the same bytes in a file (normalisation, comparison, check mode, diff, backups, reports,
+            O(state_file) fingerprints). Invalid base64 fails that user only, with a message naming it.
+          - Mutually exclusive with O(photos[].src); an entry with both fails that user.
+          - Marked C(no_log). It is not secret, but large, and so kept out of the module arguments that verbose output (C(-vvv)),
+            job event stores and the system log record.
+        type: str
       state:
-        description: V(present) sets the photo from O(photos[].src), V(absent) removes it.
+        description: V(present) sets the photo from O(photos[].src) or O(photos[].content), V(absent) removes it.
         type: str
         choices: [present, absent]
         default: present
@@ -71,7 +82,7 @@ options:
     elements: str
     default: []
   force:
-    description: Upload every declared photo even when the current one is the same.
+    description: Upload every declared photo even when the current one is the same, or a higher-resolution copy of the source.
     type: bool
     default: false
   backup:
@@ -116,6 +127,11 @@ extends_documentation_fragment:
 notes:
   - In check mode every user is read and compared, nothing is written; the reports show the plan.
   - In diff mode the diff lists, per changed user, the photo before and after (SHA-256, dimensions, bytes, ETag).
+  - Never downgrades. When a source is smaller than the user's current photo and is the same picture (for example an Active
+    Directory thumbnail of the photo uploaded at 648 px), the user is V(unchanged) and its RV(results[].msg) says the
+    current photo is a higher-resolution copy of the source; O(force=true) uploads the source anyway. Sources that give a
+    photo below 240 pixels get a warning in RV(results[].msg) that they look soft in Teams and Outlook.
+  - The collection's C(docs/hybrid.md) syncs Active Directory C(thumbnailPhoto) values with O(photos[].content).
 seealso:
   - module: m365.photos.user_photo
   - name: Role m365.photos.photo_sync
@@ -151,6 +167,16 @@ EXAMPLES = r'''
     purge: true
     purge_group: Photo Managed Staff
     backup_dir: /var/backups/m365-photos
+  delegate_to: localhost
+
+- name: Photos from Active Directory's thumbnailPhoto (see docs/hybrid.md)
+  m365.photos.user_photos:
+    photos: >-
+      {{ ad_users.results
+         | community.general.keep_keys(target=['userPrincipalName', 'thumbnailPhoto'])
+         | community.general.replace_keys(target=[{'before': 'userPrincipalName', 'after': 'user'},
+                                                  {'before': 'thumbnailPhoto', 'after': 'content'}]) }}
+    state_file: /var/lib/m365-photos/hybrid-state.json
   delegate_to: localhost
 '''
 
@@ -207,7 +233,7 @@ results:
       description: Backup of the previous photo, when one was written.
       type: str
     src:
-      description: The source file.
+      description: The source file; null for O(photos[].content) entries and removals.
       type: str
     state:
       description: The declared state.
@@ -251,6 +277,8 @@ def main():
             options=dict(
                 user=dict(type='str', required=True),
                 src=dict(type='path'),
+                # Not secret, but large: no_log keeps it out of the invocation that -vvv, job event stores and syslog record.
+                content=dict(type='str', no_log=True),
                 state=dict(type='str', default='present', choices=['present', 'absent']),
             ),
         ),

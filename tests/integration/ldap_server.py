@@ -23,6 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 AD_SCHEMA = os.path.join(HERE, 'ldap', 'ad-photo.schema')
 SCHEMA_DIRS = ('/etc/ldap/schema', '/etc/openldap/schema', '/usr/local/etc/openldap/schema')
 SLAPD_PATHS = ('/usr/sbin/slapd', '/usr/libexec/slapd', '/usr/local/libexec/slapd')
+MODULE_DIRS = ('/usr/lib/ldap', '/usr/lib64/openldap', '/usr/lib/openldap', '/usr/libexec/openldap', '/usr/local/libexec/openldap')
 STANDARD_SCHEMAS = ('core.schema', 'cosine.schema', 'inetorgperson.schema')
 SUFFIX = 'dc=contoso,dc=example'
 ADMIN_DN = 'cn=admin,' + SUFFIX
@@ -36,6 +37,25 @@ def _slapd_binary():
     for path in SLAPD_PATHS + ((shutil.which('slapd') or ''),):
         if path and os.access(path, os.X_OK):
             return path
+    return None
+
+
+def _mdb_config():
+    """slapd.conf lines that make the mdb backend available (a module on Debian), or None.
+
+    mdb, not the simpler built-in ldif backend: ldap_search's page_size sends the paged-results
+    control as critical, and only mdb implements it, as Active Directory does."""
+    binary = _slapd_binary()
+    if not binary:
+        return None
+    version = subprocess.run([binary, '-VVV'], capture_output=True, text=True, check=False)
+    # "Included static backends:" is followed by one indented name per line.
+    listing = (version.stdout + version.stderr).split('Included static backends:', 1)[-1]
+    if 'mdb' in [line.strip() for line in listing.splitlines() if line.startswith((' ', '\t'))]:
+        return ''
+    for directory in MODULE_DIRS:
+        if os.path.exists(os.path.join(directory, 'back_mdb.so')) or os.path.exists(os.path.join(directory, 'back_mdb.la')):
+            return 'modulepath %s\nmoduleload back_mdb\n' % directory
     return None
 
 
@@ -64,6 +84,8 @@ def unavailable():
         missing.append('slapd (Debian package slapd)')
     if not _schema_dir():
         missing.append('the OpenLDAP core/cosine/inetorgperson schemas (Debian package slapd)')
+    if _slapd_binary() and _mdb_config() is None:
+        missing.append("slapd's mdb backend (back_mdb, Debian package slapd)")
     for tool in ('ldapadd', 'ldapmodify', 'ldapsearch'):
         if not shutil.which(tool):
             missing.append('%s (Debian package ldap-utils)' % tool)
@@ -115,8 +137,9 @@ class Slapd:
             handle.write(''.join('include %s\n' % path for path in includes))
             handle.write('pidfile %s\n' % os.path.join(self.workdir, 'slapd.pid'))
             handle.write('argsfile %s\n' % os.path.join(self.workdir, 'slapd.args'))
-            # The ldif backend is compiled into Debian's slapd: no module path to find.
-            handle.write('database ldif\n')
+            handle.write(_mdb_config())
+            handle.write('database mdb\n')
+            handle.write('maxsize 67108864\n')
             handle.write('directory %s\n' % database)
             handle.write('suffix "%s"\n' % SUFFIX)
             handle.write('rootdn "%s"\n' % ADMIN_DN)
@@ -126,7 +149,7 @@ class Slapd:
     def start(self):
         os.makedirs(self.workdir, exist_ok=True)
         config = self._write_config()
-        test = subprocess.run([_slapd_binary(), '-T', 'test', '-f', config], capture_output=True, text=True, check=False)
+        test = subprocess.run([_slapd_binary(), '-T', 'test', '-u', '-f', config], capture_output=True, text=True, check=False)
         if test.returncode != 0:
             raise RuntimeError('slaptest rejected the test configuration:\n%s' % test.stderr)
         last_error = None

@@ -16,6 +16,7 @@ import os
 from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import reduce_for_compare
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, NormalisedImage, normalise_image
+from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import soft_warning
 
 try:
     from PIL import Image
@@ -38,6 +39,9 @@ class DesiredPhoto:
         self.height = height
         self.size = size
         self.warnings = list(warnings)
+        soft = soft_warning(width, height)
+        if soft and soft not in self.warnings:
+            self.warnings.append(soft)
         self.path = path
         self.compare_path = compare_path
         self._data = data
@@ -106,13 +110,16 @@ class ImageCache:
         )
 
 
-def normalise_into_cache(directory: str, settings: dict, key: str, src: str) -> tuple[str, str | None]:
-    """Worker: normalise ``src`` and store it under ``key``. Returns (key, error message or None)."""
+def normalise_into_cache(directory: str, settings: dict, key: str, src: str | None, content: bytes | None = None) -> tuple[str, str | None]:
+    """Worker: normalise ``src`` (or the image bytes ``content``, when given) and store it under
+    ``key``. Returns (key, error message or None)."""
     cache = ImageCache(directory, settings)
     image_path, meta_path, compare_path = cache._paths(key)
     try:
-        with open(src, 'rb') as handle:
-            data = handle.read()
+        data = content
+        if data is None:
+            with open(src, 'rb') as handle:
+                data = handle.read()
         image = normalise_image(data, **settings)
     except ImageError as exc:
         return key, str(exc)

@@ -12,6 +12,10 @@ import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
 
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance
+from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import (
+    distance_at_source_size,
+    distance_at_source_size_from_file,
+)
 
 try:
     from PIL import Image
@@ -39,6 +43,11 @@ class InProcessComparer:
         """Distance between a DesiredPhoto and the stored photo's bytes (ImageError when they do not decode)."""
         return photo_distance(desired.compare_reference(), current)
 
+    def distance_at_source_size(self, desired, current: bytes) -> float:
+        """Distance with the current photo first reduced to the (smaller) desired photo's size
+        (resolution.distance_at_source_size: the never-downgrade check)."""
+        return distance_at_source_size(desired.data, current)
+
 
 class PoolComparer:
     """Compares in a worker process when the desired photo has a cached comparison image."""
@@ -50,3 +59,8 @@ class PoolComparer:
         if desired.compare_path is None:
             return InProcessComparer().distance(desired, current)
         return self.pool.submit(distance_to_cached, desired.compare_path, current).result()
+
+    def distance_at_source_size(self, desired, current: bytes) -> float:
+        if desired.path is None:
+            return InProcessComparer().distance_at_source_size(desired, current)
+        return self.pool.submit(distance_at_source_size_from_file, desired.path, current).result()

@@ -11,6 +11,7 @@ after its turn except its small result record."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
@@ -19,7 +20,7 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.errors import G
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache, cache_key, file_sha256, normalise_into_cache
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer, PoolComparer, process_pool
-from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import ReconcileOptions, reconcile
+from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import ReconcileOptions, higher_resolution_message, reconcile
 
 ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
 
@@ -37,7 +38,10 @@ def result_record(entry, action, changed=False, msg=None, distance=None, backup_
     }
 
 
-def explain(outcome, entry, from_state):
+def explain(outcome, entry, from_state, desired=None):
+    higher_resolution = higher_resolution_message(outcome, desired) if desired is not None else None
+    if higher_resolution:
+        return higher_resolution
     if outcome.action == 'unchanged':
         if entry.state == 'absent':
             return 'no photo, as declared'
@@ -116,7 +120,10 @@ class BulkRun:
             for started in [pool.submit(int, 0) for dummy in range(self.processes)]:
                 started.result()
             for key, waiting in pending_sources.items():
-                jobs[pool.submit(normalise_into_cache, self.cache.directory, self.settings, key, waiting[0][1].src)] = key
+                first = waiting[0][1]
+                jobs[pool.submit(normalise_into_cache, self.cache.directory, self.settings, key, first.src, first.content)] = key
+                for _index, entry in waiting:
+                    entry.content = None  # in the job now; not kept for the rest of the run
         try:
             with ThreadPoolExecutor(max_workers=self.workers) as threads:
                 calls = [threads.submit(self._reconcile_one, index, entry) for index, entry in ready]
@@ -126,7 +133,7 @@ class BulkRun:
                     key, error = job.result()
                     for index, entry in pending_sources[key]:
                         if error:
-                            results[index] = result_record(entry, 'failed', msg='%s: %s' % (entry.src, error))
+                            results[index] = result_record(entry, 'failed', msg='%s: %s' % (entry.source_name, error))
                         else:
                             calls.append(threads.submit(self._reconcile_one, index, entry))
                 for call in calls:
@@ -139,12 +146,15 @@ class BulkRun:
 
     def _prepare_source(self, index, entry, results, pending, ready):
         try:
-            entry.source_key = cache_key(file_sha256(entry.src), self.settings)
+            # The same fingerprint for the same bytes, from a file or from content (state files).
+            source_sha256 = hashlib.sha256(entry.content).hexdigest() if entry.content is not None else file_sha256(entry.src)
+            entry.source_key = cache_key(source_sha256, self.settings)
         except OSError as exc:
             results[index] = result_record(entry, 'failed', msg=unreadable_source(entry.src, exc))
             return
         entry.desired = self.cache.get(entry.source_key)
         if entry.desired is not None:
+            entry.content = None  # normalised before: the cache has it
             ready.append((index, entry))
         else:
             pending.setdefault(entry.source_key, []).append((index, entry))
@@ -170,7 +180,7 @@ class BulkRun:
                 self.state.forget(entry.user)
             return index, result_record(entry, 'failed', msg='unexpected error: %s: %s' % (type(exc).__name__, exc))
         from_state = bool(known) and outcome.action == 'unchanged' and outcome.distance is None
-        msg = explain(outcome, entry, from_state)
+        msg = explain(outcome, entry, from_state, desired)
         if desired is not None and desired.warnings:
             msg += '; ' + '; '.join(desired.warnings)
         if self.state and not self.check_mode:

@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.m365.photos.plugins.module_utils._sync.source import decode_content
+
 IMAGE_EXTENSIONS = frozenset(['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff'])
 
 
 class Entry:
     """One declared user. ``error`` set means the entry is invalid and gets no service call."""
 
-    def __init__(self, user, state='present', src=None, origin='photos', error=None, purged=False):
+    def __init__(self, user, state='present', src=None, origin='photos', error=None, purged=False, content=None):
         self.user = user
         self.state = state
         self.src = src
+        self.content = content  # decoded image bytes of a photos[].content entry (dropped once normalised)
+        self.from_content = content is not None
         self.origin = origin
         self.error = error
         self.purged = purged
@@ -28,6 +32,11 @@ class Entry:
     @property
     def key(self):
         return self.user.lower()
+
+    @property
+    def source_name(self):
+        """How messages name the source: the file, or ``content``."""
+        return 'content' if self.from_content else self.src
 
 
 def scan_src_dir(src_dir: str) -> tuple[dict[str, list[str]], list[str]]:
@@ -55,8 +64,17 @@ def build_inventory(photos: list[dict] | None, src_dir: str | None = None, resol
     by_key = {}
     for item in photos or []:
         entry = Entry(item['user'], item.get('state') or 'present', item.get('src'), origin='photos')
-        if entry.state == 'present' and not entry.src:
-            entry.error = 'no src given for state=present'
+        if item.get('content') is not None:
+            if entry.src:
+                entry.error = 'src and content are mutually exclusive; give one'
+            else:
+                try:
+                    entry.content = decode_content(item['content'])
+                    entry.from_content = True
+                except ValueError as exc:
+                    entry.error = str(exc)
+        elif entry.state == 'present' and not entry.src:
+            entry.error = 'no src or content given for state=present'
         if entry.key in by_key:
             first = by_key[entry.key]
             message = 'declared more than once in photos; keep one entry per user'

@@ -23,6 +23,7 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import 
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
 from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer
+from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import DOWNGRADE_THRESHOLD, is_higher_resolution
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import save_backup
 
 
@@ -60,6 +61,8 @@ class Outcome:
         self.before = None
         self.after = None
         self.previous_content = None  # bytes of the replaced/removed photo (contact sheets)
+        # Set when the current photo is a higher-resolution copy of the (smaller) declared one.
+        self.higher_resolution = None
 
     def diff(self):
         return {
@@ -153,7 +156,17 @@ def reconcile(
             outcome.distance = round(comparer.distance(desired, content.data), 6)
         except ImageError:
             outcome.distance = None  # the stored photo does not decode: replacing it is the fix
-        if outcome.distance is not None and is_same_photo(outcome.distance) and not options.force:
+        same = outcome.distance is not None and is_same_photo(outcome.distance)
+        # Never downgrade: a smaller source that is the same picture (an AD thumbnail of the photo
+        # the user has) leaves the better copy in place.
+        if (
+            outcome.distance is not None
+            and is_higher_resolution(desired.width, desired.height, width, height)
+            and (same or comparer.distance_at_source_size(desired, content.data) <= DOWNGRADE_THRESHOLD)
+        ):
+            outcome.higher_resolution = '%sx%s' % (width, height)
+            same = True
+        if same and not options.force:
             outcome.before = outcome.after
             return outcome
 
@@ -168,6 +181,20 @@ def reconcile(
             photos.remove(graph, user)
         return outcome
     return _write(graph, outcome, desired, check_mode, read_etag_after_write)
+
+
+def higher_resolution_message(outcome: Outcome, desired: DesiredPhoto) -> str | None:
+    """What to say when the current photo is a higher-resolution copy of the declared one."""
+    if not outcome.higher_resolution:
+        return None
+    copy = 'the current photo (%s) is a higher-resolution copy of the source (%sx%s)' % (
+        outcome.higher_resolution,
+        desired.width,
+        desired.height,
+    )
+    if outcome.action == 'unchanged':
+        return 'unchanged: %s; kept (force=true uploads the source anyway)' % copy
+    return 'uploaded: force=true, although %s' % copy
 
 
 def _absent_now(graph, outcome, desired, check_mode, read_etag_after_write):

@@ -2,10 +2,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
 # m365.photos collection and may not remain stable to outside uses.
-"""From a declared source (a file, later also base64 content) to the DesiredPhoto to upload, with
+"""From a declared source (a file, or base64 ``content``) to the DesiredPhoto to upload, with
 errors that name the user and the file, so one bad file is easy to find in a run over thousands."""
 
 from __future__ import annotations
+
+import base64
+import binascii
 
 from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
@@ -13,7 +16,15 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise imp
 
 NORMALISE_OPTIONS = ('size', 'crop', 'background', 'quality', 'max_bytes')
 
-__all__ = ['DesiredPhoto', 'SourceError', 'normalise_argument_spec', 'normalise_settings', 'read_source', 'source_settings']
+__all__ = [
+    'DesiredPhoto',
+    'SourceError',
+    'decode_content',
+    'normalise_argument_spec',
+    'normalise_settings',
+    'read_source',
+    'source_settings',
+]
 
 
 class SourceError(Exception):
@@ -44,6 +55,23 @@ def source_settings(params: dict, user: str) -> dict:
         return normalise_settings(params)
     except ValueError as exc:
         raise SourceError('%s: %s' % (user, exc)) from None
+
+
+def decode_content(text: str) -> bytes:
+    """The image bytes of a ``content`` option: base64 text, whitespace and line breaks allowed
+    (LDIF and wrapped output). ValueError with a message that never quotes the text."""
+    if not isinstance(text, str):
+        raise ValueError('content must be base64 text, got %s' % type(text).__name__)
+    compact = ''.join(text.split())
+    if not compact:
+        raise ValueError('content is empty; give the image bytes base64-encoded')
+    try:
+        return base64.b64decode(compact.encode('ascii'), validate=True)
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise ValueError(
+            'content is not valid base64 (%d characters); give the image bytes base64-encoded, for example '
+            "ansible.builtin.slurp's content or community.general.ldap_search with base64_attributes" % len(compact)
+        ) from None
 
 
 def read_source(user: str, settings: dict, src: str | None = None, content: bytes | None = None) -> DesiredPhoto:
