@@ -108,6 +108,12 @@ EXAMPLES = r'''
     src: carol.jpg
   delegate_to: localhost
 
+- name: Alice's photo from her Active Directory thumbnailPhoto (base64, see the collection's docs/hybrid.md)
+  m365.photos.user_photo:
+    user: alice@contoso.com
+    content: "{{ ad_user.results[0].thumbnailPhoto }}"
+  delegate_to: localhost
+
 - name: Set sign-in options once for every module of the collection
   hosts: localhost
   gather_facts: false
@@ -124,13 +130,7 @@ EXAMPLES = r'''
         backup: true
       register: dave_photo
 
-    - name: Alice's photo from her Active Directory thumbnailPhoto (base64)
-  m365.photos.user_photo:
-    user: alice@contoso.com
-    content: "{{ ad_user.results[0].thumbnailPhoto }}"
-  delegate_to: localhost
-
-- name: Remove a leaver's photo
+    - name: Remove a leaver's photo
       m365.photos.user_photo:
         user: erin@contoso.com
         state: absent
