@@ -67,7 +67,20 @@ $(VENV)/.ldap-installed: requirements-ldap.txt $(VENV)/.installed
 	@if $(BIN)/python -m pip install -q -r requirements-ldap.txt; then touch $@; \
 	else echo "make: python-ldap could not be installed: the LDAP end-to-end test will be skipped"; fi
 
-setup: $(VENV)/.installed $(VENV)/.ldap-installed $(COLLECTION_LINK)
+# report.html is checked in a real browser (tests/integration/test_reports.py): Debian's chromium, installed with apt
+# when missing and make runs as root; otherwise make says so, and that test fails naming what is missing.
+$(VENV)/.chromium-installed: $(VENV)/.installed
+	@if ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "apt-get install chromium"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "make: chromium is not installed and this is not root with apt-get: the report.html browser test will fail"; \
+	  fi; \
+	fi
+	@if command -v chromium >/dev/null; then touch $@; fi
+
+setup: $(VENV)/.installed $(VENV)/.ldap-installed $(VENV)/.chromium-installed $(COLLECTION_LINK)
 
 test: setup style unit fake-tenant-test integration sanity lint changelog-lint changelog-check docs-lint docs sanity-next smoke-next
 	@echo "make test: all suites passed"

@@ -131,10 +131,12 @@ def main():
             'run 1 changed=%s, run 2 changed=%s (idempotent against a re-encoding service: %s)'
             % (changed_count(first), changed_count(second), 'yes' if changed_count(second) == 0 else 'NO')
         )
-        print('reports: %s and %s (summary.md, report.json, chunks/*/contact-sheet.png)' % (report('run1'), report('run2')))
+        print('reports: %s and %s (summary.md, report.json, chunks/*/contact-sheet*.png)' % (report('run1'), report('run2')))
         print('tenant state: %s (delete .demo/ to start over)' % os.path.join(DEMO, 'tenant'))
         if changed_count(second) != 0:
             raise SystemExit(1)
+        # Last, so it is what the terminal shows: the page to open (before/after thumbnails of run 1).
+        print('open in a browser: %s' % os.path.join(report('run1'), 'report.html'))
     finally:
         tenant.stop()
 

@@ -67,7 +67,7 @@ problems:
 '''
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.directory import photo_update_settings
-from ansible_collections.m365.photos.plugins.module_utils._graph.errors import WRITE_PERMISSION, WRITE_ROLES, GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.errors import WRITE_PERMISSION, WRITE_ROLES, AuthError, GraphError
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
 
 USER_READ_ROLES = frozenset(['User.Read.All', 'User.ReadBasic.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'])
@@ -83,7 +83,8 @@ def main():
     try:
         roles = graph.sign_in()
     except GraphError as exc:
-        module.fail_graph(exc, msg='Sign-in failed')
+        # A sign-in error says itself that the sign-in failed; other errors (network, TLS) get the context.
+        module.fail_graph(exc, msg=None if isinstance(exc, AuthError) else 'Sign-in failed')
     known = bool(roles)
     can_write = bool(WRITE_ROLES & set(roles)) if known else None
     can_read_users = bool(USER_READ_ROLES & set(roles)) if known else None

@@ -77,7 +77,7 @@ options:
   declared_users:
     description:
       - Users (UPN or object id) declared elsewhere, for example in other chunks of the same inventory run by the
-        M(m365.photos.photo_sync) role. They are never purged and not processed by this task.
+        P(m365.photos.photo_sync#role) role. They are never purged and not processed by this task.
     type: list
     elements: str
     default: []
@@ -107,8 +107,11 @@ options:
     type: path
   report_dir:
     description:
-      - Directory to write C(report.json), C(summary.md) (a table fit for a pull-request comment, a plan in check mode) and
-        C(contact-sheet.png) (before and after thumbnails of every changed user). Written in check mode too.
+      - Directory to write C(report.json), C(summary.md) (a table fit for a pull-request comment, a plan in check mode),
+        C(report.html) (one self-contained page with the counts, before and after thumbnails of every changed user, the
+        failed users and a filter by action) and the C(contact-sheet.png) pages (a grid of before and after thumbnails,
+        C(contact-sheet-2.png) and so on when one page would be taller than 4000 pixels; none when nothing changed).
+        Written in check mode too, owner-only (mode C(0600)).
     type: path
   concurrency:
     description: Requests in flight at the start; adapts between 1 and O(max_concurrency) as the service answers.
@@ -126,7 +129,8 @@ extends_documentation_fragment:
   - m365.photos.attributes.CHECK_MODE_FULL
 notes:
   - In check mode every user is read and compared, nothing is written; the reports show the plan.
-  - In diff mode the diff lists, per changed user, the photo before and after (SHA-256, dimensions, bytes, ETag).
+  - In diff mode the diff has one line for the photo before and one after per changed user (SHA-256 prefix, dimensions,
+    bytes) and nothing for unchanged users; RV(results) and C(report.json) have the full detail.
   - Never downgrades. When a source is smaller than the user's current photo and is the same picture (for example an Active
     Directory thumbnail of the photo uploaded at 648 px), the user is V(unchanged) and its RV(results[].msg) says the
     current photo is a higher-resolution copy of the source; O(force=true) uploads the source anyway. Sources that give a
@@ -249,9 +253,16 @@ report_files:
     summary:
       description: C(summary.md).
       type: str
-    contact_sheet:
-      description: C(contact-sheet.png).
+    html:
+      description: C(report.html).
       type: str
+    contact_sheet:
+      description: The first contact-sheet page, C(contact-sheet.png); null when no user changed.
+      type: str
+    contact_sheets:
+      description: Every contact-sheet page (empty when no user changed).
+      type: list
+      elements: str
 ignored_files:
   description: Files in O(src_dir) that are not images and were ignored.
   returned: when O(src_dir) is set
@@ -315,7 +326,7 @@ def main():
 
     from ansible_collections.m365.photos.plugins.module_utils._graph.limiter import AdaptiveLimiter
     from ansible_collections.m365.photos.plugins.module_utils._sync.bulk import BulkRun, summarise
-    from ansible_collections.m365.photos.plugins.module_utils._sync.report import ThumbnailStore, write_reports
+    from ansible_collections.m365.photos.plugins.module_utils._sync.report import ThumbnailStore, terse_diff, write_reports
     from ansible_collections.m365.photos.plugins.module_utils._sync.state_file import StateFile
 
     limiter = AdaptiveLimiter(initial=params['concurrency'], maximum=max(params['max_concurrency'], params['concurrency']))
@@ -364,8 +375,8 @@ def main():
             extra={'peak_concurrency': limiter.peak, 'throttled': limiter.throttled},
         )
         thumbs.cleanup()
-    if module._diff:
-        output['diff'] = [diff for index, diff in sorted(run.diffs, key=lambda item: item[0])]
+    if module._diff and run.diffs:
+        output['diff'] = terse_diff(run.diffs)
     module.warn_retries()
     if summary['failed']:
         failed = [r for r in results if r['action'] == 'failed']

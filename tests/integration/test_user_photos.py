@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import images
 from PIL import Image
@@ -67,7 +68,10 @@ def test_check_mode_writes_nothing_and_summary_is_a_plan(tenant, playbook, tmp_p
     assert 'plan' in summary and '| to upload | 4 |' in summary and '| to remove | 0 |' in summary
     assert '| unchanged | 1 |' in summary and 'alice@contoso.example' in summary
     assert json.loads((tmp_path / 'report' / 'report.json').read_text())['summary']['total'] == 5
-    assert 'dimensions: 648x648' in run.stdout
+    # The terse diff: one line before and one after per changed user, nothing for the unchanged one.
+    assert re.search(r'^-alice@contoso\.example  no photo$', run.stdout, re.M), run.stdout
+    assert re.search(r'^\+alice@contoso\.example  sha256 [0-9a-f]{12}  648x648  \d+ bytes$', run.stdout, re.M), run.stdout
+    assert re.search(r'^[-+]erin@contoso\.example', run.stdout, re.M) is None
 
 
 def test_purge_removes_exactly_undeclared_members_with_backup(tenant, playbook, tmp_path):
@@ -145,12 +149,13 @@ def test_duplicates_and_unmatched_files_are_reported(tenant, playbook, tmp_path)
     assert tenant.writes() == 0
 
 
-def test_contact_sheet_has_one_row_per_changed_user(tenant, playbook, tmp_path):
+def test_contact_sheet_is_a_grid_of_changed_users(tenant, playbook, tmp_path):
     write_samples(str(tmp_path / 'p'), ['%s@contoso.example' % u for u in STAFF[:3]])
     run = playbook(bulk_task(src_dir=str(tmp_path / 'p'), report_dir=str(tmp_path / 'r')), tenant, save=['sync'])
     assert run.result('sync')['summary']['uploaded'] == 3
     sheet = Image.open(os.path.join(str(tmp_path / 'r'), 'contact-sheet.png'))
     assert sheet.format == 'PNG'
-    from ansible_collections.m365.photos.plugins.module_utils._sync.report import THUMB
+    from ansible_collections.m365.photos.plugins.module_utils._sync.report import CELL_HEIGHT, CELL_WIDTH, SHEET_HEADER, SHEET_PAD
 
-    assert sheet.height == 3 * (THUMB + 8) + 32
+    # One row of three before/after pairs.
+    assert sheet.size == (3 * CELL_WIDTH + SHEET_PAD, SHEET_HEADER + CELL_HEIGHT + SHEET_PAD)
