@@ -18,8 +18,13 @@ options:
     description:
       - How a non-square source becomes square. V(center) crops the middle, V(top) keeps the top of portraits (where faces sit),
         V(none) pads the whole image to a square with O(background).
+      - V(face) finds the largest face with OpenCV's bundled detector and frames it with natural head room (eyes about 40 %
+        from the top, the face about a third of the width), never upscaling; a square source is cropped closer to the face
+        only as far as the output keeps O(size). It needs the optional Python package C(opencv-python-headless) on the
+        host running the module (no model is downloaded at run time). Without it, or when no face is found, the photo is
+        cropped like V(top) and a warning names the user. The result is deterministic like every other mode.
     type: str
-    choices: [center, top, none]
+    choices: [center, top, none, face]
     default: center
   background:
     description:

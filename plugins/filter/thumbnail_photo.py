@@ -9,6 +9,7 @@ import base64
 import binascii
 
 from ansible.errors import AnsibleFilterError
+from ansible.utils.display import Display
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import (
     HAS_PIL,
     ImageError,
@@ -62,6 +63,10 @@ def thumbnail_photo(data, size=DEFAULT_SIZE, max_bytes=DEFAULT_MAX_BYTES, crop='
         raise AnsibleFilterError('thumbnail_photo: %s' % exc) from None
     except ImageError as exc:
         raise AnsibleFilterError('thumbnail_photo: %s' % exc) from None
+    if crop == 'face':
+        for warning in result.warnings:
+            if 'crop=face' in warning:
+                Display().warning('thumbnail_photo: %s' % warning)
     return base64.b64encode(result.data).decode('ascii')
 
 

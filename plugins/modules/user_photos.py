@@ -378,6 +378,8 @@ def main():
     if module._diff and run.diffs:
         output['diff'] = terse_diff(run.diffs)
     module.warn_retries()
+    for warning in run.warnings:
+        module.warn(warning)
     if summary['failed']:
         failed = [r for r in results if r['action'] == 'failed']
         listing = '; '.join('%s: %s' % (r['user'], r['msg']) for r in failed[:20])

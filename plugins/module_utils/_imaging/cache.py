@@ -15,6 +15,7 @@ import os
 
 from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import reduce_for_compare
+from ansible_collections.m365.photos.plugins.module_utils._imaging.face import detector_id
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, NormalisedImage, normalise_image
 from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import soft_warning
 
@@ -76,7 +77,12 @@ def file_sha256(path: str) -> str:
 
 
 def cache_key(source_sha256: str, settings: dict) -> str:
-    text = json.dumps({'source': source_sha256, 'settings': settings, 'pipeline': PIPELINE_VERSION}, sort_keys=True)
+    """The cache key of a source under the normalisation ``settings`` (the crop mode among them). With
+    crop=face it names the face detector too, so installing or upgrading OpenCV renormalises."""
+    payload = {'source': source_sha256, 'settings': settings, 'pipeline': PIPELINE_VERSION}
+    if settings.get('crop') == 'face':
+        payload['face_detector'] = detector_id()
+    text = json.dumps(payload, sort_keys=True)
     return hashlib.sha256(text.encode('utf-8')).hexdigest()
 
 

@@ -36,12 +36,13 @@ try:
 except ImportError:
     HAS_IMAGECMS = False
 
+from ansible_collections.m365.photos.plugins.module_utils._imaging import face as _face
 
 MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 # Anything above this is refused before decoding: a real profile photo is a
 # few megapixels, a 50 MP+ file is a mistake or a decompression bomb.
 MAX_SOURCE_PIXELS = 50 * 1000 * 1000
-CROP_MODES = ('center', 'top', 'none')
+CROP_MODES = ('center', 'top', 'none', 'face')
 MIN_SIZE = 48
 MAX_SIZE = 4096
 # Largest edge Microsoft 365 renders; mentioned in the upscale warning.
@@ -437,7 +438,16 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
 
     if crop == 'none':
         img = _pad_to_square(img, background)
-    box = _square_box(img.width, img.height, crop)
+    box = None
+    if crop == 'face':
+        found = _face.detect_face(img) if _face.HAS_CV2 else None
+        if found is not None:
+            box = _face.face_box(img.width, img.height, found, size)
+        else:
+            notes.append(_face.NO_FACE if _face.HAS_CV2 else _face.NO_OPENCV)
+            crop = 'top'
+    if box is None:
+        box = _square_box(img.width, img.height, crop)
     side = box[2] - box[0]
     target = size
     if side < size:

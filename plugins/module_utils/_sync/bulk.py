@@ -93,6 +93,8 @@ class BulkRun:
         self.processes = processes
         self.lock = threading.Lock()
         self.diffs = []
+        # Warnings for the task's output, each naming its user (crop=face fell back to top).
+        self.warnings = []
         self.pool = None
 
     def run(self, entries: list) -> list[dict]:
@@ -183,6 +185,12 @@ class BulkRun:
         msg = explain(outcome, entry, from_state, desired)
         if desired is not None and desired.warnings:
             msg += '; ' + '; '.join(desired.warnings)
+            with self.lock:
+                self.warnings.extend(
+                    '%s (%s): %s' % (entry.user, entry.source_name, warning)
+                    for warning in desired.warnings
+                    if warning.startswith('crop=face')
+                )
         if self.state and not self.check_mode:
             if desired is not None and outcome.action in ('uploaded', 'unchanged'):
                 self.state.record(entry.user, entry.source_key, outcome.etag)

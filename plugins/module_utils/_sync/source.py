@@ -35,7 +35,7 @@ def normalise_argument_spec() -> dict:
     """The argument spec of the normalisation options (documented in the m365.photos.normalise fragment)."""
     return dict(
         size=dict(type='int', default=648),
-        crop=dict(type='str', default='center', choices=['center', 'top', 'none']),
+        crop=dict(type='str', default='center', choices=['center', 'top', 'none', 'face']),
         background=dict(type='str', default='#ffffff'),
         quality=dict(type='int', default=90),
         max_bytes=dict(type='int', default=4194304),
