@@ -89,7 +89,9 @@ class Progress:
 def prepare_photos():
     os.makedirs(os.path.join(BENCH, 'photos'), exist_ok=True)
     with Pool(os.cpu_count() or 2) as pool:
-        for done, _ in enumerate(pool.imap_unordered(_make_photo, range(1, USERS + 1), chunksize=64), 1):
+        made = pool.imap_unordered(_make_photo, range(1, USERS + 1), chunksize=64)
+        for done in range(1, USERS + 1):
+            next(made)
             if done % 2000 == 0:
                 print('  %d/%d source photos' % (done, USERS), file=sys.stderr, flush=True)
     for count in (50, 1000, 2000, 5000, USERS):

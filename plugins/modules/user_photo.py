@@ -91,8 +91,8 @@ EXAMPLES = r'''
 
 - name: Sign in with a certificate registered for the app
   m365.photos.user_photo:
-    tenant_id: 6c1f2ef3-3c2b-4a8b-9d1e-5a3f0c2b7d10
-    client_id: 11111111-1111-4111-8111-111111111111
+    tenant_id: contoso.onmicrosoft.com
+    client_id: 9d3a5c1e-7b2f-4e8a-a6d4-2c8e1f0b7a53
     client_certificate_path: /etc/m365/photos-app.pem
     user: bob@contoso.com
     src: bob.png
@@ -114,15 +114,14 @@ EXAMPLES = r'''
     content: "{{ ad_user.results[0].thumbnailPhoto }}"
   delegate_to: localhost
 
-- name: Set sign-in options once for every module of the collection
-  hosts: localhost
-  gather_facts: false
+- name: Sign-in options once for several tasks (module_defaults for the collection's group; a play takes them too)
   module_defaults:
     group/m365.photos.graph:
       tenant_id: "{{ m365_tenant_id }}"
       client_id: "{{ m365_client_id }}"
       client_secret: "{{ m365_client_secret }}"
-  tasks:
+  delegate_to: localhost
+  block:
     - name: Replace Dave's photo, keeping the old one
       m365.photos.user_photo:
         user: dave@contoso.com

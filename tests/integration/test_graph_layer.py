@@ -81,6 +81,24 @@ def test_federated_token_sign_in(tenant, tmp_path):
     assert graph.get_json('/users/carol@contoso.example')['displayName']
 
 
+def test_federated_subject_mismatch_gets_a_federation_hint(tenant, tmp_path):
+    from fake_tenant import mint_federated_token
+
+    token_file = tmp_path / 'federated.jwt'
+    app = '44444444-4444-4444-8444-444444444444'
+    token_file.write_text(mint_federated_token(tenant.state_dir, app, subject='repo:contoso/photos:pull_request'))
+    graph = connect(tenant, 'federated_token_file', client_id=app, client_secret=None, federated_token_file=str(token_file)).client()
+    with pytest.raises(AuthError) as error:
+        graph.get_json('/users/alice@contoso.example')
+    text = str(error.value)
+    assert 'AADSTS700213' in text and 'repo:contoso/photos:pull_request' in text
+    # The hint is about the federated credential's issuer, subject and audience, not an expired secret.
+    assert 'No federated credential of the app registration matches' in text and 'subject' in error.value.hint
+    assert 'expired' not in error.value.hint and 'client secret' not in error.value.hint
+    # One sentence that starts with what failed, not with the HTTP status.
+    assert text.startswith('Sign-in for client %s failed: AADSTS700213' % app) and text.count('failed') == 1
+
+
 def test_wrong_secret_is_invalid_client_with_hint(tenant):
     graph = connect(tenant, client_secret='wrong').client()
     with pytest.raises(AuthError) as error:
