@@ -204,7 +204,7 @@ summary:
       type: int
     skipped:
       description:
-        - Always 0 here, kept so the counts have the same keys as the M(m365.photos.photo_sync) role's, which counts the
+        - Always 0 here, kept so the counts have the same keys as the P(m365.photos.photo_sync#role) role's, which counts the
           users of calls it did not make after an earlier call failed as a whole.
       type: int
     total:
