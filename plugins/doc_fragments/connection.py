@@ -10,20 +10,30 @@ class ModuleDocFragment:
 options:
   timeout:
     description:
-      - Seconds to wait for each HTTP response.
+      - Seconds to wait for each HTTP response. Must be greater than 0.
     type: float
     default: 30
   max_retries:
     description:
-      - How many times a request is retried after throttling (HTTP 429), HTTP 503 or 504, or a connection failure.
-      - The C(Retry-After) header is always honoured; without it the wait grows exponentially with jitter.
+      - How many times a request is retried after throttling (HTTP 429), HTTP 502, 503 or 504, or a connection failure.
+      - The C(Retry-After) header is always honoured up to O(max_retry_wait); without it the wait grows exponentially with
+        jitter.
+      - From 0 to 100.
     type: int
     default: 5
+  max_retry_wait:
+    description:
+      - The longest single wait, in seconds, that a C(Retry-After) header may impose. When the service asks for more, the
+        request is not retried and that user fails with "the service asked to wait N s"; the other users of the run go on.
+      - Waits of 10 seconds or more are reported in a warning.
+    type: float
+    default: 120
   token_cache:
     description:
       - Keep access tokens in a file readable only by its owner, so later tasks of the play reuse them instead of signing in
         again. One file per sign-in host, tenant and client.
       - A cached token the service rejects is dropped and the module signs in once more.
+      - An existing cache file that its group or other users may read is set to mode C(0600), with a warning.
     type: bool
     default: true
   token_cache_dir:

@@ -7,11 +7,18 @@ the m365.photos.auth doc fragment), dependency checks, and a ready Graph client.
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.m365.photos.plugins.module_utils._deps import require_libraries
 from ansible_collections.m365.photos.plugins.module_utils._graph.clouds import CLOUDS, cloud_endpoints
 from ansible_collections.m365.photos.plugins.module_utils._graph.credentials import apply_env_fallbacks, select_credential
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
+
+LONG_WAIT = 10.0  # seconds: a single wait this long is worth a warning of its own
+
+# Secrets the environment may give: masked in the module's output like no_log options.
+SECRET_ENV_VARS = ('AZURE_CLIENT_SECRET', 'AZURE_CLIENT_CERTIFICATE_PASSWORD', 'M365_ACCESS_TOKEN')
 
 AUTH_ARGUMENT_SPEC = dict(
     tenant_id=dict(type='str'),
@@ -30,9 +37,22 @@ AUTH_ARGUMENT_SPEC = dict(
     ca_path=dict(type='path'),
     timeout=dict(type='float', default=30.0),
     max_retries=dict(type='int', default=5),
+    max_retry_wait=dict(type='float', default=120.0),
     token_cache=dict(type='bool', default=True),
     token_cache_dir=dict(type='path'),
 )
+
+
+def connection_option_problems(params: dict) -> list[str]:
+    """What is wrong with timeout, max_retries and max_retry_wait, in words."""
+    problems = []
+    if params.get('timeout') is not None and not params['timeout'] > 0:
+        problems.append('timeout must be a number of seconds greater than 0, got %s' % params['timeout'])
+    if params.get('max_retries') is not None and not 0 <= params['max_retries'] <= 100:
+        problems.append('max_retries must be an integer from 0 to 100, got %s' % params['max_retries'])
+    if params.get('max_retry_wait') is not None and not params['max_retry_wait'] >= 0:
+        problems.append('max_retry_wait must be a number of seconds, 0 or more, got %s' % params['max_retry_wait'])
+    return problems
 
 
 class GraphModule:
@@ -43,8 +63,20 @@ class GraphModule:
         spec.update(argument_spec)
         self.module = AnsibleModule(argument_spec=spec, **kwargs)
         self.params = self.module.params
+        for variable in SECRET_ENV_VARS:
+            if os.environ.get(variable):
+                self.module.no_log_values.add(os.environ[variable])
+        problems = connection_option_problems(self.params)
+        if problems:
+            self.module.fail_json(msg='Invalid options: %s.' % '; '.join(problems))
+        if not self.params['validate_certs']:
+            self.module.warn(
+                'validate_certs=false: the TLS certificate of Microsoft Graph and the sign-in host is not checked, so anyone '
+                'on the network path can read the credentials and photos. Use ca_path for a private CA instead.'
+            )
         self.libraries = libraries
         self.retry_events = []
+        self.long_waits = []
         self._graph = None
         self._connection = None
 
@@ -63,7 +95,9 @@ class GraphModule:
                 authority_host, graph_url, resource = cloud_endpoints(
                     params['cloud'], params.get('authority_host'), params.get('graph_url')
                 )
-                self._connection = Connection(params, kind, authority_host, graph_url, resource, on_retry=self._on_retry)
+                self._connection = Connection(
+                    params, kind, authority_host, graph_url, resource, on_retry=self._on_retry, warn=self.module.warn
+                )
             except GraphError as exc:
                 self.fail_graph(exc)
         return self._connection
@@ -79,9 +113,25 @@ class GraphModule:
 
     def _on_retry(self, reason, delay):
         self.retry_events.append((reason, delay))
+        if delay >= LONG_WAIT:
+            self.long_waits.append((reason, delay))
 
     def warn_retries(self):
-        """One summary warning instead of one per retry (bulk runs can retry hundreds of times)."""
+        """One summary warning instead of one per retry (bulk runs can retry hundreds of times), and
+        one for the long waits the service asked for (Retry-After of 10 s or more)."""
+        if self.long_waits:
+            longest = max(d for r, d in self.long_waits)
+            self.module.warn(
+                '%d long wait(s) for Microsoft Graph (%s): the longest %.1f s, %.1f s in all; waits beyond max_retry_wait '
+                '(%s s) fail the user instead.'
+                % (
+                    len(self.long_waits),
+                    ', '.join(sorted(set(r for r, d in self.long_waits))),
+                    longest,
+                    sum(d for r, d in self.long_waits),
+                    self.params['max_retry_wait'],
+                )
+            )
         if self.retry_events:
             reasons = sorted(set(r for r, d in self.retry_events))
             self.module.warn(

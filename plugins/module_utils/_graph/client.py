@@ -27,6 +27,43 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.transport impor
 )
 
 USER_AGENT = 'm365.photos-ansible-collection'
+UNEXPECTED = 'unexpected answer from Microsoft Graph'
+
+
+class UnexpectedAnswer(GraphError):
+    """A 2xx answer that is not what the call expects (HTML from a proxy, a JSON list for an
+    object, text for an image). Described by status, content type and request-id, never quoted."""
+
+    def __str__(self):
+        return '%s (%s %s)' % (self.message, self.method, self.url) if self.method else self.message
+
+
+def unexpected_answer(response, method: str, path: str, expected: str) -> UnexpectedAnswer:
+    content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0].strip()
+    request_id = response.headers.get('request-id') or 'none'
+    return UnexpectedAnswer(
+        '%s: HTTP %s, content type %s, request-id %s (expected %s)'
+        % (UNEXPECTED, response.status_code, content_type, request_id, expected),
+        status=response.status_code,
+        request_id=response.headers.get('request-id'),
+        method=method,
+        url=path,
+    )
+
+
+def json_answer(response, method: str, path: str, kind=dict):
+    """The JSON payload of a 2xx answer, of type ``kind``; UnexpectedAnswer for anything else."""
+    content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+    expected = 'a JSON object' if kind is dict else 'JSON'
+    if 'json' not in content_type:
+        raise unexpected_answer(response, method, path, expected)
+    try:
+        payload = response.json()
+    except ValueError:
+        raise unexpected_answer(response, method, path, expected) from None
+    if not isinstance(payload, kind):
+        raise unexpected_answer(response, method, path, expected)
+    return payload
 
 
 def user_path(user: str) -> str:
@@ -97,14 +134,18 @@ class GraphClient:
             raise error
         return response
 
-    def get_json(self, path: str, params=None, user: str | None = None):
-        return self.request('GET', path, params=params, user=user).json()
+    def get_json(self, path: str, params=None, user: str | None = None) -> dict:
+        """The JSON object a GET answers; UnexpectedAnswer for HTML, a list, or anything else."""
+        return json_answer(self.request('GET', path, params=params, user=user), 'GET', path)
 
     def iterate(self, path: str, params=None):
         """Yield the items of a paged collection, following @odata.nextLink."""
         page = self.get_json(path, params=params)
         while True:
-            yield from page.get('value', [])
+            items = page.get('value', [])
+            if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+                raise UnexpectedAnswer('%s: GET %s answered a page whose value is not a list of objects' % (UNEXPECTED, path))
+            yield from items
             link = page.get('@odata.nextLink')
             if not link:
                 return
@@ -112,7 +153,7 @@ class GraphClient:
 
 
 class Connection:
-    def __init__(self, params, credential_kind, authority_host, graph_url, graph_resource, on_retry=None, pool_size=16):
+    def __init__(self, params, credential_kind, authority_host, graph_url, graph_resource, on_retry=None, pool_size=16, warn=None):
         require_https(graph_url, 'graph_url')
         require_https(authority_host, 'authority_host')
         self.params = params
@@ -122,13 +163,13 @@ class Connection:
         self.http = VerifyingSession(
             verify_setting(params['validate_certs'], params.get('ca_path')), timeout=params['timeout'], pool_size=pool_size
         )
-        self.policy = RetryPolicy(max_retries=params['max_retries'], on_retry=on_retry)
+        self.policy = RetryPolicy(max_retries=params['max_retries'], on_retry=on_retry, max_retry_wait=params.get('max_retry_wait', 120.0))
         cache_store = None
         if params.get('token_cache', True) and credential_kind != 'access_token':
             client = params.get('client_id') or params.get('managed_identity_client_id') or 'managed-identity'
             credential = '%s=%s' % (credential_kind, params.get(credential_kind))
             cache_store = PersistentTokenCache(
-                params.get('token_cache_dir'), authority_host, params.get('tenant_id'), client, credential=credential
+                params.get('token_cache_dir'), authority_host, params.get('tenant_id'), client, credential=credential, warn=warn
             )
         self.credential = build_credential(credential_kind, params, authority_host, graph_resource, self.http, cache_store)
 

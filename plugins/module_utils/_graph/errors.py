@@ -83,7 +83,9 @@ def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
     try:
         payload = json.loads(text) if text else {}
     except ValueError:
-        return None, (text or '').strip()[:300] or None, None
+        # An HTML page from a proxy or gateway: described by the caller (status, content type),
+        # never quoted, since it can hold anything.
+        return None, None, None
     error = payload.get('error') if isinstance(payload, dict) else None
     if not isinstance(error, dict):
         return None, None, None

@@ -3,13 +3,18 @@
 # FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
 # m365.photos collection and may not remain stable to outside uses.
 """The user profile photo calls of Microsoft Graph v1.0 and their quirks: a missing photo is a
-404 today but was a 200 with a 1x1 GIF and an empty mediaEtag before; DELETE answers 200 or 204."""
+404 today but was a 200 with a 1x1 GIF and an empty mediaEtag before; DELETE answers 200 or 204.
+
+The legacy placeholder is recognised by its GIF content type and empty ETag together, never by
+its 1x1 size alone: a real photo that small must not read as "no photo" (it would be uploaded on
+every run). A 2xx answer of the wrong kind (HTML, a JSON list, text where an image belongs)
+raises UnexpectedAnswer."""
 
 from __future__ import annotations
 
 import hashlib
 
-from ansible_collections.m365.photos.plugins.module_utils._graph.client import user_path
+from ansible_collections.m365.photos.plugins.module_utils._graph.client import unexpected_answer, user_path
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 
 
@@ -24,12 +29,14 @@ class PhotoMetadata:
 
     @classmethod
     def from_graph(cls, payload: dict) -> PhotoMetadata | None:
-        """None when the payload describes the legacy 'no photo' placeholder (a 1x1 image).
-        A missing mediaEtag alone does not mean "no photo": treating it so would re-upload forever."""
+        """None when the payload describes the legacy 'no photo' placeholder: a GIF with an empty
+        mediaEtag. Neither alone means "no photo" (treating it so would re-upload forever)."""
         etag = payload.get('@odata.mediaEtag') or None
-        if payload.get('id') == '1x1' or (payload.get('width'), payload.get('height')) == (1, 1):
+        content_type = payload.get('@odata.mediaContentType') or 'image/jpeg'
+        if is_placeholder(content_type, etag):
             return None
-        return cls(etag, payload.get('width'), payload.get('height'), payload.get('@odata.mediaContentType') or 'image/jpeg')
+        width, height = payload.get('width'), payload.get('height')
+        return cls(etag, width if isinstance(width, int) else None, height if isinstance(height, int) else None, content_type)
 
     def as_dict(self) -> dict:
         return {'etag': self.etag, 'width': self.width, 'height': self.height, 'content_type': self.content_type}
@@ -44,6 +51,15 @@ class PhotoContent:
     @property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
+
+
+def _empty_etag(etag) -> bool:
+    return not etag or etag.strip() in ('""', 'W/""', '"\\"\\""')
+
+
+def is_placeholder(content_type: str | None, etag: str | None) -> bool:
+    """The legacy 'no photo' answer: GIF content type and an empty ETag."""
+    return (content_type or '').split(';')[0].strip().lower() == 'image/gif' and _empty_etag(etag)
 
 
 def read_metadata(graph, user: str) -> PhotoMetadata | None:
@@ -64,9 +80,11 @@ def read_content(graph, user: str) -> PhotoContent | None:
         if exc.is_no_photo:
             return None
         raise
-    content_type = response.headers.get('Content-Type', 'image/jpeg').split(';')[0].strip()
-    if content_type == 'image/gif' and len(response.content) < 100:
-        return None  # legacy 1x1 placeholder
+    content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
+    if not content_type.startswith('image/') or not response.content:
+        raise unexpected_answer(response, 'GET', user_path(user) + '/photo/$value', 'image bytes')
+    if is_placeholder(content_type, response.headers.get('ETag')):
+        return None  # legacy 'no photo' placeholder
     return PhotoContent(response.content, response.headers.get('ETag'), content_type)
 
 

@@ -24,8 +24,9 @@ DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'token_cache')
 
 
 class PersistentTokenCache:
-    def __init__(self, directory, authority_host, tenant, client, credential=''):
+    def __init__(self, directory, authority_host, tenant, client, credential='', warn=None):
         self.directory = os.path.expanduser(directory or DEFAULT_CACHE_DIR)
+        self.warn = warn
         # The credential is part of the key: a rotated or mistyped secret must sign in (and fail
         # loudly) instead of riding on a token another credential obtained.
         key = '\n'.join([authority_host.lower(), (tenant or '').lower(), (client or '').lower(), credential or ''])
@@ -34,12 +35,34 @@ class PersistentTokenCache:
     def load(self):
         """A SerializableTokenCache filled from the file (empty when missing or unreadable)."""
         cache = msal.SerializableTokenCache()
+        self.tighten()
         try:
             with open(self.path, encoding='utf-8') as handle:
                 cache.deserialize(handle.read())
         except (OSError, ValueError):
             pass  # No cache yet, or a corrupt one: sign in again and overwrite it.
         return cache
+
+    def tighten(self):
+        """An existing cache file that its group or others may read is set to 0600, with a warning."""
+        try:
+            mode = os.stat(self.path).st_mode & 0o777
+        except OSError:
+            return
+        if mode & 0o077:
+            try:
+                os.chmod(self.path, 0o600)
+            except OSError as exc:
+                if self.warn:
+                    self.warn(
+                        'The token cache file %s is readable by others (mode %04o) and cannot be tightened: %s'
+                        % (self.path, mode, exc.strerror)
+                    )
+                return
+            if self.warn:
+                self.warn(
+                    'The token cache file %s had mode %04o (group or others could read access tokens); set to 0600.' % (self.path, mode)
+                )
 
     def save(self, cache):
         if not cache.has_state_changed:

@@ -23,10 +23,12 @@ except ImportError:
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError, parse_error_body
 
-RETRY_STATUSES = frozenset([429, 503, 504])
+RETRY_STATUSES = frozenset([429, 502, 503, 504])
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
 RETRY_AFTER_CAP = 300.0
+# Waits at least this long are reported as warnings as they happen (the run looks stuck otherwise).
+LONG_WAIT = 10.0
 
 
 def is_loopback_url(url: str) -> bool:
@@ -52,15 +54,19 @@ def verify_setting(validate_certs: bool = True, ca_path: str | None = None) -> b
     return ca_path or True
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header; Graph sends fractional seconds (``2.128``)."""
+def parse_retry_after(value: str | None, cap: float | None = RETRY_AFTER_CAP) -> float | None:
+    """Seconds from a Retry-After header; Graph sends fractional seconds (``2.128``). ``cap``
+    None keeps the value as sent (the caller bounds it with max_retry_wait)."""
     if value is None:
         return None
     try:
         seconds = float(value)
     except (TypeError, ValueError):
         return None  # HTTP-date form: Graph does not send it; fall back to backoff.
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+    if seconds != seconds or seconds in (float('inf'), float('-inf')):
+        return None
+    seconds = max(seconds, 0.0)
+    return min(seconds, cap) if cap is not None else seconds
 
 
 def backoff_delay(attempt: int, rng=random) -> float:
@@ -114,26 +120,55 @@ class VerifyingSession:
         self.session.close()
 
 
-class RetryPolicy:
-    """How many times and how long to retry; ``on_retry`` observes each retry (for warnings)."""
+class RetryWaitTooLong(GraphError):
+    """The service asked (Retry-After) for a longer wait than max_retry_wait allows."""
 
-    def __init__(self, max_retries=5, on_retry=None, sleep=time.sleep):
+
+class RetryPolicy:
+    """How many times and how long to retry; ``on_retry`` observes each retry (for warnings).
+
+    ``max_retry_wait``: the longest single wait a Retry-After may impose; a longer one fails the
+    request at once (RetryWaitTooLong) instead of holding the run, and the caller goes on."""
+
+    def __init__(self, max_retries=5, on_retry=None, sleep=time.sleep, max_retry_wait=120.0):
         self.max_retries = max_retries
         self.on_retry = on_retry
         self.sleep = sleep
+        self.max_retry_wait = max_retry_wait
+
+    def check_wait(self, retry_after, response, method, url):
+        """RetryWaitTooLong when the asked wait is beyond max_retry_wait."""
+        if retry_after is not None and self.max_retry_wait is not None and retry_after > self.max_retry_wait:
+            raise RetryWaitTooLong(
+                'the service asked to wait %s s (HTTP %d, Retry-After), more than max_retry_wait (%s s); not retried'
+                % (_seconds(retry_after), response.status_code, _seconds(self.max_retry_wait)),
+                status=response.status_code,
+                request_id=response.headers.get('request-id'),
+                method=method,
+                url=url,
+            )
 
     def wait(self, attempt, retry_after, reason):
         delay = retry_after if retry_after is not None else backoff_delay(attempt)
+        if self.max_retry_wait is not None:
+            delay = min(delay, self.max_retry_wait)
         if self.on_retry:
             self.on_retry(reason, delay)
         self.sleep(delay)
 
 
+def _seconds(value):
+    return ('%.3f' % value).rstrip('0').rstrip('.') or '0'
+
+
 def error_from_response(response, method: str, url: str) -> GraphError:
     code, message, request_id = parse_error_body(response.text if response.content else '')
     request_id = request_id or response.headers.get('request-id')
+    if not message:
+        content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0].strip()
+        message = '%s (%s answer, not a Graph error)' % (response.reason or 'request failed', content_type)
     return GraphError(
-        message or response.reason or 'request failed',
+        message,
         status=response.status_code,
         code=code,
         request_id=request_id,
@@ -143,7 +178,7 @@ def error_from_response(response, method: str, url: str) -> GraphError:
 
 
 def send_with_retries(http, method: str, url: str, policy: RetryPolicy, limiter=None, **kwargs):
-    """Send one request, retrying 429/503/504 and connection failures.
+    """Send one request, retrying 429/502/503/504 and connection failures.
 
     Returns the final response (any status); raises GraphError when connection failures
     outlast the retries. ``limiter`` (optional) bounds and adapts concurrency."""
@@ -171,7 +206,9 @@ def send_with_retries(http, method: str, url: str, policy: RetryPolicy, limiter=
             attempt += 1
             continue
         if response.status_code in RETRY_STATUSES and attempt < policy.max_retries:
-            policy.wait(attempt, parse_retry_after(response.headers.get('Retry-After')), 'HTTP %d' % response.status_code)
+            retry_after = parse_retry_after(response.headers.get('Retry-After'), cap=None)
+            policy.check_wait(retry_after, response, method, url)
+            policy.wait(attempt, retry_after, 'HTTP %d' % response.status_code)
             attempt += 1
             continue
         return response
