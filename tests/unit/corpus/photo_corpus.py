@@ -8,9 +8,14 @@ collection would upload (a normalise_image() JPEG) and ``current`` is what
 Microsoft Graph would hand back: a re-encoded, maybe downscaled JPEG.
 
 Base photos:
-* real photographs shipped by scikit-image in ``skimage/data`` (read with
-  Pillow only; the package is located without importing it), when installed;
+* real photographs shipped by scikit-image in ``skimage/data``, by matplotlib
+  (``mpl-data/sample_data``) and by scikit-learn (``datasets/images``), read
+  with Pillow only (the packages are located without importing them), when installed;
 * synthetic portrait-like images drawn here with Pillow from a fixed seed.
+
+Every "current" photo passes through the fake tenant's own upload processing
+(tests/fake_tenant, the code that serves the integration tests), as in production:
+normalise -> upload -> the service re-encodes -> compare.
 
 Nothing is random at run time: all noise comes from ``random.Random(seed)``.
 """
@@ -22,10 +27,11 @@ import importlib.util
 import io
 import os
 import random
+import struct
 from dataclasses import dataclass, field
 
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import normalise_image
-from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageStat
+from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageEnhance, ImageFilter, ImageFont, ImageOps, ImageStat
 
 # Real photographs from scikit-image (BSD licensed sample data); grey ones are
 # kept because grey-scale staff photos and scans happen too.
@@ -92,14 +98,7 @@ class Pair:
 
 def skimage_data_dir():
     """skimage/data without importing skimage (which would pull in numpy)."""
-    try:
-        spec = importlib.util.find_spec('skimage')
-    except (ImportError, ValueError):
-        return None
-    if spec is None or not spec.origin:
-        return None
-    path = os.path.join(os.path.dirname(spec.origin), 'data')
-    return path if os.path.isdir(path) else None
+    return package_data_dir('skimage', 'data')
 
 
 def _square_source(img, fraction=0.94):
@@ -128,26 +127,52 @@ def _is_achromatic(img):
     return sum(spread) / 2 < 3.0
 
 
-def real_bases():
-    data_dir = skimage_data_dir()
-    if data_dir is None:
-        return []
-    bases = []
-    for name in REAL_PHOTOS:
-        path = os.path.join(data_dir, name)
-        if not os.path.exists(path):
-            continue
-        with Image.open(path) as img:
+def package_data_dir(package, *parts):
+    """A data folder inside an installed package, located without importing the package."""
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    path = os.path.join(os.path.dirname(spec.origin), *parts)
+    return path if os.path.isdir(path) else None
+
+
+# More real photographs that test-only packages ship: a head-and-shoulders portrait
+# (matplotlib), a landscape and a close-up of a flower (scikit-learn).
+OTHER_REAL_PHOTOS = (
+    ('matplotlib', ('mpl-data', 'sample_data'), 'grace_hopper.jpg'),
+    ('sklearn', ('datasets', 'images'), 'china.jpg'),
+    ('sklearn', ('datasets', 'images'), 'flower.jpg'),
+)
+
+
+def _real_base(path, frame_b_path=None):
+    with Image.open(path) as img:
+        img.load()
+        source = _square_source(img)
+    frame_b = None
+    if frame_b_path is not None and os.path.exists(frame_b_path):
+        with Image.open(frame_b_path) as img:
             img.load()
-            source = _square_source(img)
-        frame_b = None
-        if name == 'motorcycle_left.png':
-            right = os.path.join(data_dir, 'motorcycle_right.png')
-            if os.path.exists(right):
-                with Image.open(right) as img:
-                    img.load()
-                    frame_b = _square_source(img)
-        bases.append(Base(name.rsplit('.', 1)[0], 'real', source, frame_b, _is_achromatic(source)))
+            frame_b = _square_source(img)
+    name = os.path.basename(path).rsplit('.', 1)[0]
+    return Base(name, 'real', source, frame_b, _is_achromatic(source))
+
+
+def real_bases():
+    bases = []
+    data_dir = skimage_data_dir()
+    for name in REAL_PHOTOS if data_dir else ():
+        path = os.path.join(data_dir, name)
+        if os.path.exists(path):
+            right = os.path.join(data_dir, 'motorcycle_right.png') if name == 'motorcycle_left.png' else None
+            bases.append(_real_base(path, right))
+    for package, parts, name in OTHER_REAL_PHOTOS:
+        folder = package_data_dir(package, *parts)
+        if folder and os.path.exists(os.path.join(folder, name)):
+            bases.append(_real_base(os.path.join(folder, name)))
     return bases
 
 
@@ -371,6 +396,37 @@ def service(uploaded, size=None, quality=75, subsampling=2, resample='bicubic', 
     return encode_jpeg(img, quality, subsampling)
 
 
+# The fake tenant's upload processing (the code the integration tests run against), loaded from its
+# file so that its package (a whole HTTP server) is not imported; the layout of tests/fake_tenant moves.
+_TENANT_IMAGING = (('service', 'imaging.py'), ('imaging.py',))
+TENANT_QUALITY = 75
+TENANT_MAX_DIMENSION = 648
+
+
+@functools.cache
+def tenant_imaging():
+    tests_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for parts in _TENANT_IMAGING:
+        path = os.path.join(tests_dir, 'fake_tenant', *parts)
+        if os.path.exists(path):
+            spec = importlib.util.spec_from_file_location('_corpus_fake_tenant_imaging', path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            if hasattr(module, 'process_upload') and hasattr(module, 'render'):
+                return module
+    raise ImportError("the fake tenant's imaging code (process_upload, render) was not found under tests/fake_tenant")
+
+
+def tenant_upload(data):
+    """What the fake tenant stores (and serves as /photo/$value) when ``data`` is uploaded."""
+    return tenant_imaging().process_upload(data, 'realistic', TENANT_QUALITY, TENANT_MAX_DIMENSION)[0]
+
+
+def tenant_rendition(stored, size=240):
+    """The fake tenant's /photos/{size}x{size}/$value of a stored photo."""
+    return tenant_imaging().render(stored, size, TENANT_QUALITY)
+
+
 def encode_bmp(img):
     buf = io.BytesIO()
     img.save(buf, 'BMP')
@@ -384,9 +440,11 @@ def normalised(img, **options):
 
 # Service behaviours for the "same" pairs: (label, size or None, quality, subsampling, filter).
 SAME_VARIANTS = (
+    ('q35-420', None, 35, 2, 'bicubic'),
     ('q50-420', None, 50, 2, 'bicubic'),
     ('q60-444', None, 60, 0, 'bicubic'),
     ('q75-420', None, 75, 2, 'bicubic'),
+    ('q75-422', None, 75, 1, 'bicubic'),
     ('q85-422', None, 85, 1, 'bicubic'),
     ('q95-444', None, 95, 0, 'bicubic'),
     ('648-lanczos-q80', 648, 80, 2, 'lanczos'),
@@ -401,6 +459,83 @@ SAME_VARIANTS = (
 )
 
 
+def _icc_s15(value):
+    return struct.pack('>i', round(value * 65536))
+
+
+def _icc_tag_xyz(xyz):
+    return b'XYZ \0\0\0\0' + b''.join(_icc_s15(v) for v in xyz)
+
+
+@functools.cache
+def adobe_rgb_profile():
+    """An ICC v2 matrix/TRC profile with the Adobe RGB (1998) primaries and gamma (563/256).
+
+    Built here (no package ships one): primaries adapted to the D50 connection space,
+    white point D50, one gamma curve per channel.
+    """
+    text = b'Adobe RGB (1998) compatible (m365.photos test corpus)'
+    desc = b'desc\0\0\0\0' + struct.pack('>I', len(text) + 1) + text + b'\0' + struct.pack('>IIHB', 0, 0, 0, 0) + bytes(67)
+    curve = b'curv\0\0\0\0' + struct.pack('>IH', 1, 563) + b'\0\0'
+    tags = [
+        (b'desc', desc),
+        (b'cprt', b'text\0\0\0\0No copyright, use freely\0'),
+        (b'wtpt', _icc_tag_xyz((0.9642, 1.0, 0.82491))),
+        (b'rXYZ', _icc_tag_xyz((0.60974, 0.31111, 0.01947))),
+        (b'gXYZ', _icc_tag_xyz((0.20528, 0.62567, 0.06087))),
+        (b'bXYZ', _icc_tag_xyz((0.14919, 0.06322, 0.74457))),
+        (b'rTRC', curve),
+        (b'gTRC', curve),
+        (b'bTRC', curve),
+    ]
+    table = b''
+    data = b''
+    offset = 128 + 4 + 12 * len(tags)
+    for signature, body in tags:
+        body += bytes(-len(body) % 4)
+        table += signature + struct.pack('>II', offset + len(data), len(body))
+        data += body
+    size = offset + len(data)
+    header = (
+        struct.pack('>I4sI4s4s4s', size, b'\0\0\0\0', 0x02100000, b'mntr', b'RGB ', b'XYZ ')
+        + struct.pack('>6H', 2026, 1, 1, 0, 0, 0)
+        + b'acsp'
+        + bytes(24)
+        + struct.pack('>I', 0)
+        + _icc_s15(0.9642)
+        + _icc_s15(1.0)
+        + _icc_s15(0.82491)
+        + bytes(4 + 16 + 28)
+    )
+    return header + struct.pack('>I', len(tags)) + table + data
+
+
+def to_adobe_rgb(img):
+    """The same photo with its pixels encoded in Adobe RGB (1998) (to be saved with that profile embedded)."""
+    adobe = ImageCms.ImageCmsProfile(io.BytesIO(adobe_rgb_profile()))
+    return ImageCms.profileToProfile(img, ImageCms.createProfile('sRGB'), adobe, outputMode='RGB')
+
+
+def encode_with_icc(img, fmt, **options):
+    buf = io.BytesIO()
+    img.save(buf, fmt, icc_profile=adobe_rgb_profile(), **options)
+    return buf.getvalue()
+
+
+def exif_rotated_jpeg(img):
+    """A camera-style JPEG: pixels stored sideways with EXIF Orientation 6 ("rotate 90 degrees clockwise to view")."""
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    img.transpose(Image.Transpose.ROTATE_90).save(buf, 'JPEG', quality=95, subsampling=0, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+# The half-size source is compared only where the half still has two pixels per pixel compared
+# (COMPARE_SIZE 64): a 161 px scan halved to 80 px has lost the detail the comparison looks at.
+MIN_HALF_SIZE = 128
+
+
 def same_pairs(base, desired):
     pairs = []
     decoded = Image.open(io.BytesIO(desired)).convert('RGB')
@@ -412,9 +547,14 @@ def same_pairs(base, desired):
         current = service(desired, size, quality, subsampling, resample, decoded=decoded)
         rendition = '240' if size == 240 else 'full'
         pairs.append(Pair(base.name, 'same:' + ('downscale' if size else 'reencode'), label, desired, current, True, rendition))
-    # Two generations of re-encoding (the service re-saves a stored copy).
+    buf = io.BytesIO()
+    decoded.save(buf, 'JPEG', quality=75, progressive=True, optimize=True)
+    pairs.append(Pair(base.name, 'same:progressive', 'progressive-optimised-q75', desired, buf.getvalue(), True))
+    # Two and three generations of re-encoding (the service re-saves a stored copy).
     twice = service(service(desired, None, 85, 2, decoded=decoded), 360 if side > 360 else None, 70, 2, 'bilinear')
     pairs.append(Pair(base.name, 'same:generations', 'q85-then-360-q70', desired, twice, True))
+    thrice = service(service(service(desired, None, 80, 2, decoded=decoded), None, 75, 2), None, 70, 2)
+    pairs.append(Pair(base.name, 'same:generations', 'q80-q75-q70', desired, thrice, True))
     if side < 648:
         up = service(desired, 648, 80, 2, 'bicubic', decoded=decoded)
         pairs.append(Pair(base.name, 'same:upscaled', 'upscaled-648-q80', desired, up, True))
@@ -438,7 +578,37 @@ def same_pairs(base, desired):
             True,
         )
     )
+    # Other files of the same photo, each normalised, one as desired, the other as the tenant holds it.
+    variants = [
+        ('same:exif-orientation', 'exif-rotated', normalise_image(exif_rotated_jpeg(base.source)).data, normalised_jpeg(base.source)),
+        ('same:icc-adobe-rgb', 'adobe-rgb-source', normalise_image(encode_with_icc(to_adobe_rgb(base.source), 'PNG')).data, desired),
+    ]
+    half_side = base.source.width // 2
+    if half_side >= MIN_HALF_SIZE:
+        half = base.source.resize((half_side, half_side), Image.Resampling.LANCZOS)
+        variants.append(('same:half-size-source', 'half-size', normalised(half), desired))
+    for category, label, a, b in variants:
+        pairs.append(Pair(base.name, category, label + '-fwd', a, tenant_upload(b), True))
+        pairs.append(Pair(base.name, category, label + '-rev', b, tenant_upload(a), True))
+    # A service that keeps the embedded profile: the current photo's pixels are Adobe RGB, tagged as such.
+    adobe_current = encode_with_icc(to_adobe_rgb(decoded), 'JPEG', quality=85)
+    pairs.append(Pair(base.name, 'same:icc-adobe-rgb', 'adobe-rgb-current', desired, adobe_current, True, extra={'keeps_icc': True}))
+    # What the fake tenant itself stores and serves for our upload, and for every case above: the
+    # current photo as the service re-encodes it once more (the production path).
+    stored = tenant_upload(desired)
+    pairs.append(Pair(base.name, 'same:tenant', 'as-uploaded', desired, stored, True))
+    if side >= 240:
+        pairs.append(Pair(base.name, 'same:tenant', 'tenant-240', desired, tenant_rendition(stored, 240), True, '240'))
+    for pair in list(pairs):
+        if pair.rendition == 'full' and pair.category != 'same:tenant' and not pair.extra.get('keeps_icc'):
+            again = tenant_upload(pair.current)
+            pairs.append(Pair(base.name, pair.category, pair.variant + '+tenant', pair.desired, again, True))
     return pairs
+
+
+def normalised_jpeg(img):
+    """Normalised from a JPEG q95 4:4:4 file of ``img`` (as a camera or editor saves it)."""
+    return normalise_image(encode_jpeg(img, 95, 0)).data
 
 
 # --------------------------------------------------------------------------
@@ -499,6 +669,38 @@ def patch_glasses(img, rng):
     return out
 
 
+def patch_dark(img, rng, area=0.005):
+    """A dark patch over 0.5 % of the photo (a sticker, a dark lens), placed where it shows.
+
+    On a photo with no light area (a night sky) a dark patch is no visible edit: the photo is
+    returned unchanged and the pair skipped.
+    """
+    for _attempt in range(20):
+        box = _patch_box(img, rng, area=area)
+        if _local_mean(img, box) > 90:
+            out = img.copy()
+            ImageDraw.Draw(out).rectangle(box, fill=(28, 24, 22))
+            return out
+    return img
+
+
+def white_balance(img, red, blue):
+    """Scale the red and blue channels (a warmer or cooler white balance)."""
+    r, g, b = img.split()
+    return Image.merge('RGB', (r.point(lambda v: min(255, round(v * red))), g, b.point(lambda v: min(255, round(v * blue)))))
+
+
+def rotated_pair(base, degrees=3.0):
+    """The source and the source rotated by ``degrees``, both cut to the same central window (no borders)."""
+    img = base.source
+    side = img.width
+    rotated = img.rotate(degrees, resample=Image.Resampling.BICUBIC)
+    # A square rotated by 3 degrees still covers its centre s / (cos + sin) = 95 % square; keep 90 %.
+    inner = int(side * 0.90)
+    box = ((side - inner) // 2, (side - inner) // 2, (side - inner) // 2 + inner, (side - inner) // 2 + inner)
+    return img.crop(box), rotated.crop(box)
+
+
 def shifted_crop(base, fraction=0.02):
     """Two framings of the source that differ by ``fraction`` of the width (a re-framed crop).
 
@@ -535,27 +737,40 @@ EDITS = {
     'patch-high-contrast': patch_high_contrast,
     'patch-subtle': patch_subtle,
     'patch-glasses': patch_glasses,
+    # Second generation (issue 11): the subtler edits of a retouch.
+    'brighter5': lambda img, rng: ImageEnhance.Brightness(img).enhance(1.05),
+    'darker5': lambda img, rng: ImageEnhance.Brightness(img).enhance(0.95),
+    'contrast+15': lambda img, rng: ImageEnhance.Contrast(img).enhance(1.15),
+    'contrast-15': lambda img, rng: ImageEnhance.Contrast(img).enhance(0.85),
+    'saturation+30': lambda img, rng: ImageEnhance.Color(img).enhance(1.30),
+    'saturation-30': lambda img, rng: ImageEnhance.Color(img).enhance(0.70),
+    'white-balance-warmer8': lambda img, rng: white_balance(img, 1.08, 0.92),
+    'white-balance-cooler8': lambda img, rng: white_balance(img, 0.92, 1.08),
+    'patch-dark-0.5pct': patch_dark,
 }
 CHANGED_SERVICE = (360, 75, 2, 'bicubic')
 
 
 @functools.cache
 def _service_views(desired_edit):
-    """The edited photo as the service holds it: q75 at 360 px, and its 240 rendition (cached: reused by many pairs)."""
+    """The edited photo as a service holds it: the fake tenant's stored copy and its 240 rendition
+    (the production path), and a harsher simulated service (bicubic to 360 px, q75). Cached: reused by many pairs."""
+    stored = tenant_upload(desired_edit)
     decoded = Image.open(io.BytesIO(desired_edit)).convert('RGB')
     size, quality, subsampling, resample = CHANGED_SERVICE
-    stored = decoded.resize((size, size), FILTERS[resample]) if decoded.width > size else decoded
-    # The 240 rendition is made from the stored copy, as a thumbnailer would (and 3x cheaper than from 648).
-    small = stored.resize((240, 240), FILTERS[resample]) if stored.width > 240 else stored
-    return (('full', encode_jpeg(stored, quality, subsampling)), ('240', encode_jpeg(small, quality, subsampling)))
+    small = decoded.resize((size, size), FILTERS[resample]) if decoded.width > size else decoded
+    views = [('full', '', stored), ('full', '-360', encode_jpeg(small, quality, subsampling))]
+    if decoded.width >= 240:
+        views.append(('240', '', tenant_rendition(stored, 240)))
+    return tuple(views)
 
 
 def _both_directions(base, category, variant, a, b):
     """a and b are two different normalised photos: each is once desired, once what the service holds."""
     pairs = []
     for direction, desired, other in (('fwd', a, b), ('rev', b, a)):
-        for rendition, current in _service_views(other):
-            pairs.append(Pair(base.name, category, '%s-%s' % (variant, direction), desired, current, False, rendition))
+        for rendition, suffix, current in _service_views(other):
+            pairs.append(Pair(base.name, category, '%s-%s%s' % (variant, direction, suffix), desired, current, False, rendition))
     return pairs
 
 
@@ -563,7 +778,7 @@ def changed_pairs(base, desired, seed):
     rng = random.Random(seed)
     pairs = []
     for name, edit in EDITS.items():
-        if name == 'greyscale' and base.achromatic:
+        if name in ('greyscale', 'saturation+30', 'saturation-30') and base.achromatic:
             # Already grey: turning it grey changes nothing, so it is not a change to detect.
             continue
         edited_source = edit(base.source, rng)
@@ -574,6 +789,10 @@ def changed_pairs(base, desired, seed):
         pairs.extend(_both_directions(base, 'changed:' + name, name, desired, edited))
     left, right = shifted_crop(base)
     pairs.extend(_both_directions(base, 'changed:crop-shift-2pct', 'crop-shift', normalised(left), normalised(right)))
+    left, right = shifted_crop(base, 0.01)
+    pairs.extend(_both_directions(base, 'changed:crop-shift-1pct', 'crop-shift', normalised(left), normalised(right)))
+    upright, rotated = rotated_pair(base, 3.0)
+    pairs.extend(_both_directions(base, 'changed:rotate-3deg', 'rotate', normalised(upright), normalised(rotated)))
     if base.frame_b is not None:
         pairs.extend(_both_directions(base, 'changed:viewpoint', 'second-frame', desired, normalised(base.frame_b)))
     else:
@@ -583,15 +802,15 @@ def changed_pairs(base, desired, seed):
 
 
 def other_photo_pairs(bases, desired_by_name):
-    """Every base against every other base, each current as the service holds it at 360 px."""
+    """Every base against every other base, each current as the fake tenant holds it (full and 240 rendition)."""
     pairs = []
     names = [b.name for b in bases]
-    currents = {name: dict(_service_views(desired_by_name[name])) for name in names}
+    currents = {name: [(r, c) for r, suffix, c in _service_views(desired_by_name[name]) if not suffix] for name in names}
     for a in names:
         for b in names:
             if a != b:
-                for rendition in ('full', '240'):
-                    pairs.append(Pair(a, 'changed:other-photo', b, desired_by_name[a], currents[b][rendition], False, rendition))
+                for rendition, current in currents[b]:
+                    pairs.append(Pair(a, 'changed:other-photo', b, desired_by_name[a], current, False, rendition))
     return pairs
 
 
