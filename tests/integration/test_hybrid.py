@@ -109,6 +109,10 @@ def test_bulk_content_with_state_file_second_run_is_free(tenant, playbook, tmp_p
         {'user': 'alice@contoso.example', 'content': b64(alice)},
         {'user': 'bob@contoso.example', 'src': str(tmp_path / 'bob.jpg')},
     ]
+    plan = bulk_task(photos=photos, report_dir=str(tmp_path / 'plan'))
+    planned = playbook(plan, tenant, save=['sync'], check=True, diff=True).result('sync')
+    assert planned['summary']['uploaded'] == 2 and tenant.writes() == 0, planned
+    assert 'alice@contoso.example' in (tmp_path / 'plan' / 'summary.md').read_text()
     task = bulk_task(photos=photos, state_file=str(tmp_path / 'state.json'), cache_dir=str(tmp_path / 'cache'))
     first = playbook(task, tenant, save=['sync'], diff=True).result('sync')
     assert first['summary']['uploaded'] == 2 and first['summary']['failed'] == 0, first
