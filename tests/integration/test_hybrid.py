@@ -123,6 +123,12 @@ def test_bulk_content_with_state_file_second_run_is_free(tenant, playbook, tmp_p
     records = by_user(second)
     assert records['alice@contoso.example']['src'] is None  # content has no file name to report
     assert b64(alice)[:200] not in json.dumps(second)
+    # The fingerprint is that of the bytes: the same picture as a file instead of content is still known.
+    (tmp_path / 'alice.jpg').write_bytes(alice)
+    as_files = [{'user': 'alice@contoso.example', 'src': str(tmp_path / 'alice.jpg')}, photos[1]]
+    tenant.reset_stats()
+    swapped = playbook(bulk_task(photos=as_files, state_file=str(tmp_path / 'state.json')), tenant, save=['sync']).result('sync')
+    assert swapped['summary']['unchanged'] == 2 and tenant.count(GET_CONTENT) == 0 and tenant.count(PUT) == 0, swapped
     # A new picture in content is a new fingerprint: uploaded although the state file knew the user.
     photos[0]['content'] = b64(images.jpeg('alice', variant=1))
     tenant.reset_stats()
