@@ -8,6 +8,7 @@ old content or the new one, never half a file."""
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 
 
@@ -37,3 +38,25 @@ def unreadable_source(src: str, exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return 'source %s is a directory, not an image file' % src
     return 'cannot read source file %s: %s' % (src, exc.strerror)
+
+
+def special_source(src: str) -> str | None:
+    """A message when ``src`` exists but is not a regular file (FIFO, socket, device, directory),
+    found with stat alone: opening a FIFO blocks, reading a device never ends. None otherwise."""
+    try:
+        mode = os.stat(src).st_mode
+    except OSError:
+        return None  # the read reports it (unreadable_source)
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return 'source %s is a directory, not an image file' % src
+    if stat.S_ISFIFO(mode):
+        kind = 'a FIFO (named pipe)'
+    elif stat.S_ISSOCK(mode):
+        kind = 'a socket'
+    elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        kind = 'a device'
+    else:
+        kind = 'not a regular file'
+    return 'source %s is %s, not an image file; refused without opening it' % (src, kind)

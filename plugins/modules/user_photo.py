@@ -53,8 +53,11 @@ options:
   backup:
     description:
       - Save the current photo to a file in O(backup_dir) before replacing or removing it. The path is returned as RV(backup_file).
+      - When not set, the photo is backed up before a removal (O(state=absent)) but not before a replacement, like
+        M(m365.photos.user_photos). V(false) turns removal backups off too.
+      - Backups are named by user, time and content (C(alice@contoso.com_20261125T120000Z_1a2b3c4d.jpg)) and never overwrite
+        an existing file.
     type: bool
-    default: false
   backup_dir:
     description:
       - Directory for O(backup) files, on the host running the module.
@@ -194,7 +197,9 @@ distance:
   type: float
   sample: 0.0123
 backup_file:
-  description: File the previous photo was saved to, when O(backup=true) and it was replaced or removed; null otherwise.
+  description:
+    - File the previous photo was saved to, when it was replaced with O(backup=true), or removed (unless O(backup=false)); null
+      otherwise.
   returned: always
   type: str
   sample: /home/ansible/.ansible/m365_photos/backups/alice@contoso.com_20261125T120000Z_1a2b3c4d.jpg
@@ -222,7 +227,7 @@ def main():
         content=dict(type='str', no_log=True),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         force=dict(type='bool', default=False),
-        backup=dict(type='bool', default=False),
+        backup=dict(type='bool'),
         backup_dir=dict(type='path'),
     )
     argument_spec.update(normalise_argument_spec())
@@ -254,9 +259,9 @@ def main():
 
     graph = module.graph()
     try:
-        options = ReconcileOptions(
-            force=params['force'], backup=params['backup'], backup_dir=params['backup_dir'], check_mode=module.check_mode
-        )
+        # Not set: back up before a removal only, as user_photos does.
+        backup = params['backup'] if params['backup'] is not None else 'removals'
+        options = ReconcileOptions(force=params['force'], backup=backup, backup_dir=params['backup_dir'], check_mode=module.check_mode)
         outcome = reconcile(graph, user, desired, options)
     except GraphError as exc:
         module.warn_retries()

@@ -68,8 +68,19 @@ options:
       - Remove the photo of every member of O(purge_group) that is not declared (in O(photos) or O(src_dir)). Requires
         O(purge_group); a purge without a scope is refused.
       - Removed photos are backed up first unless O(backup=false).
+      - A purge when nothing at all is declared (no O(photos), no image file in O(src_dir), no O(declared_users)) is refused
+        whatever O(max_removals) says: it would remove the photo of every member of O(purge_group).
+      - Bounded by O(max_removals).
     type: bool
     default: false
+  max_removals:
+    description:
+      - The most photos one run may remove, counting the purged users and the O(photos[].state=absent) entries. A run that would
+        remove more fails before removing anything, naming the count. Users without a photo do not count.
+      - In check mode the plan is shown with a warning that the real run would be refused.
+      - V(0) allows no removal at all.
+    type: int
+    default: 10
   purge_group:
     description:
       - Object id or display name of the Entra group whose members are in scope of O(purge). Nested members count.
@@ -99,6 +110,10 @@ options:
       - JSON file remembering, per user, the source fingerprint and the photo ETag seen after the last upload or check. While
         both still match, a user costs one metadata read and no download. A changed ETag (someone changed the photo
         elsewhere) leads to the usual comparison and fix. Not written in check mode.
+      - Validated on load; records of the wrong shape are dropped with a warning and the file is rewritten clean. Its location
+        must be writable: that is checked before the first write to Microsoft 365. Written atomically, under a lock, merged with
+        what is on disk, so runs sharing it lose no records. When it cannot be written after uploads, the task fails naming it
+        and still returns RV(results) and C(changed).
     type: path
   cache_dir:
     description:
@@ -114,13 +129,19 @@ options:
         Written in check mode too, owner-only (mode C(0600)).
     type: path
   concurrency:
-    description: Requests in flight at the start; adapts between 1 and O(max_concurrency) as the service answers.
+    description:
+      - Requests in flight at the start (at least 1). The limit then finds the service's pace by itself, between 1 and
+        O(max_concurrency): it doubles every round trip until the first 429 (throttled) answer or until the latency rises,
+        then holds near the limit it found, probing for more now and then. Every C(Retry-After) is honoured by the worker
+        that got it. Reads and writes are paced apart, and never more than one request per user is in flight.
     type: int
     default: 4
   max_concurrency:
-    description: Upper bound of requests in flight.
+    description:
+      - Upper bound of requests in flight (reads and writes each). The limit adapts below it, so a high bound costs nothing
+        on a tight tenant; lower it only to leave capacity to other apps.
     type: int
-    default: 16
+    default: 64
 extends_documentation_fragment:
   - m365.photos.normalise
   - m365.photos.auth
@@ -264,18 +285,39 @@ report_files:
       type: list
       elements: str
 ignored_files:
-  description: Files in O(src_dir) that are not images and were ignored.
+  description:
+    - Entries of O(src_dir) that were skipped, each with the reason. A symlink that resolves outside O(src_dir) is never followed;
+      FIFOs, sockets and devices are never opened; nothing of a file's contents is ever shown.
   returned: when O(src_dir) is set
   type: list
-  elements: str
+  elements: dict
+  contains:
+    file:
+      description: The entry's name in O(src_dir).
+      type: str
+    reason:
+      description:
+        - Why it was skipped, for example C(symlink pointing outside src_dir (not followed)), C(broken symlink), C(symlink loop),
+          C(directory), C(FIFO (named pipe), not a regular file), C(socket, not a regular file), C(device, not a regular file),
+          C(unreadable (permission denied)), C(hidden file) or C(not an image file name (extension .txt; ...)).
+      type: str
+  sample: [{file: notes.txt, reason: "not an image file name (extension .txt; expected .bmp, .gif, .jpeg, .jpg, .png, .tif, .tiff, .webp)"}]
+removals:
+  description:
+    - How many photos the run removes (or, in check mode, would remove), counting purged users and O(photos[].state=absent)
+      entries; when that is more than O(max_removals), users without a photo are not counted.
+  returned: success, and when the run is refused by O(max_removals)
+  type: int
+  sample: 2
 '''
 
 import os
 
-from ansible_collections.m365.photos.plugins.module_utils._graph.directory import directory_resolver, purge_members
+from ansible_collections.m365.photos.plugins.module_utils._graph.directory import directory_resolver, get_user, purge_members
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._graph.photos import read_metadata
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
-from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import add_purged, build_inventory
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import add_purged, build_inventory, merge_by_object_id
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import normalise_argument_spec, normalise_settings
 
 
@@ -305,11 +347,21 @@ def main():
         cache_dir=dict(type='path'),
         report_dir=dict(type='path'),
         concurrency=dict(type='int', default=4),
-        max_concurrency=dict(type='int', default=16),
+        max_concurrency=dict(type='int', default=64),
+        max_removals=dict(type='int', default=10),
     )
     argument_spec.update(normalise_argument_spec())
     module = GraphModule(argument_spec, supports_check_mode=True)
     params = module.params
+    problems = []
+    if params['concurrency'] < 1:
+        problems.append('concurrency must be at least 1, got %d' % params['concurrency'])
+    if params['max_concurrency'] < 1:
+        problems.append('max_concurrency must be at least 1, got %d' % params['max_concurrency'])
+    if params['max_removals'] < 0:
+        problems.append('max_removals must be 0 or more, got %d' % params['max_removals'])
+    if problems:
+        module.fail_json(msg='Invalid options: %s.' % '; '.join(problems))
     if params['purge'] and not params['purge_group']:
         module.fail_json(
             msg='purge=true needs purge_group (a group id or name) to scope which users may lose their photo; '
@@ -324,24 +376,58 @@ def main():
     except ValueError as exc:
         module.fail_json(msg=str(exc))
 
-    from ansible_collections.m365.photos.plugins.module_utils._graph.limiter import AdaptiveLimiter
+    from ansible_collections.m365.photos.plugins.module_utils._graph.limiter import GraphLimiter
     from ansible_collections.m365.photos.plugins.module_utils._sync.bulk import BulkRun, summarise
     from ansible_collections.m365.photos.plugins.module_utils._sync.report import ThumbnailStore, terse_diff, write_reports
-    from ansible_collections.m365.photos.plugins.module_utils._sync.state_file import StateFile
+    from ansible_collections.m365.photos.plugins.module_utils._sync.state_file import StateFile, StateFileError
 
-    limiter = AdaptiveLimiter(initial=params['concurrency'], maximum=max(params['max_concurrency'], params['concurrency']))
+    state = StateFile(params['state_file']) if params['state_file'] else None
+    if state:
+        for warning in state.warnings():
+            module.warn(warning)
+        if not module.check_mode:
+            try:
+                state.check_writable()  # before the first write to Graph: an unwritable state file fails with nothing written
+            except StateFileError as exc:
+                module.fail_json(msg='%s; nothing was written to Microsoft 365.' % exc)
+
+    limiter = GraphLimiter(initial=params['concurrency'], maximum=max(params['max_concurrency'], params['concurrency']))
     graph = module.graph(limiter=limiter)
     try:
         graph.sign_in()  # once up front: a bad credential fails the task, not every user
         resolver = directory_resolver(graph, params['match']) if params['src_dir'] and params['match'] != 'upn' else None
         entries, ignored = build_inventory(params['photos'], params['src_dir'], resolver)
+        if params['purge'] and not entries and not params['declared_users']:
+            module.fail_json(
+                msg='purge refused: nothing is declared (no photos, %s, no declared_users), so every member of %s would '
+                'lose their photo. Declare the photos to keep, or remove purge.'
+                % ('src_dir %s holds no image file' % params['src_dir'] if params['src_dir'] else 'no src_dir', params['purge_group']),
+                ignored_files=ignored,
+            )
+        merge_by_object_id(entries, lambda user_id: _upn_of(graph, user_id))
         if params['purge']:
             add_purged(entries, purge_members(graph, params['purge_group']), params['declared_users'])
     except GraphError as exc:
         module.fail_graph(exc, msg='Cannot prepare the run')
 
+    removals = _count_removals(graph, entries, params['max_removals'], max(params['max_concurrency'], params['concurrency']))
+    refused = None
+    if removals['count'] > params['max_removals']:
+        refused = 'this run would remove %d photos (%d purged, %d state=absent), more than max_removals=%d' % (
+            removals['count'],
+            removals['purged'],
+            removals['absent'],
+            params['max_removals'],
+        )
+        if not module.check_mode:
+            module.fail_json(
+                msg='Refused: %s. Nothing was changed. Raise max_removals if that many removals are intended, or check the '
+                'declared photos, src_dir and purge_group.' % refused,
+                removals=removals['count'],
+            )
+        module.warn('Check mode: %s; the real run would be refused.' % refused)
+
     backup = params['backup'] if params['backup'] is not None else 'removals'
-    state = StateFile(params['state_file']) if params['state_file'] else None
     thumbs = ThumbnailStore(_make_dir(module, params['report_dir'])) if params['report_dir'] else None
     run = BulkRun(
         graph,
@@ -353,16 +439,23 @@ def main():
         force=params['force'],
         check_mode=module.check_mode,
         thumbs=thumbs,
-        workers=max(params['max_concurrency'], params['concurrency']),
+        # Twice the bound: users waiting for a write place must not leave the reads without threads.
+        workers=2 * max(params['max_concurrency'], params['concurrency']),
         processes=os.cpu_count() or 2,
     )
+    save_error = None
     try:
         results = run.run(entries)
     finally:
         if state and not module.check_mode:
-            state.save()
+            try:
+                state.save()
+            except StateFileError as exc:
+                save_error = str(exc)
     summary = summarise(results)
-    output = dict(changed=summary['uploaded'] + summary['removed'] > 0, summary=summary, results=results)
+    output = dict(changed=summary['uploaded'] + summary['removed'] > 0, summary=summary, results=results, removals=removals['count'])
+    if refused:
+        output['msg'] = 'Check mode: %s; the real run would be refused.' % refused
     if params['src_dir']:
         output['ignored_files'] = ignored
     if thumbs:
@@ -380,12 +473,48 @@ def main():
     module.warn_retries()
     for warning in run.warnings:
         module.warn(warning)
+    if save_error:
+        # The uploads happened: their results and changed are returned, and the task fails naming the file.
+        module.fail_json(
+            msg='%s after %d upload(s) and %d removal(s); the results are below, the next run compares those users again.'
+            % (save_error, summary['uploaded'], summary['removed']),
+            **output,
+        )
     if summary['failed']:
         failed = [r for r in results if r['action'] == 'failed']
         listing = '; '.join('%s: %s' % (r['user'], r['msg']) for r in failed[:20])
         more = ' (and %d more, see results)' % (len(failed) - 20) if len(failed) > 20 else ''
         module.fail_json(msg='%d of %d users failed: %s%s' % (len(failed), summary['total'], listing, more), **output)
     module.exit_json(**output)
+
+
+def _upn_of(graph, user_id):
+    """The UPN of an object id, or None when it cannot be read (the user's own calls report why)."""
+    try:
+        return get_user(graph, user_id).get('userPrincipalName')
+    except GraphError:
+        return None
+
+
+def _count_removals(graph, entries, limit, workers):
+    """How many photos the run would remove: the valid purge and state=absent entries. When they are
+    more than ``limit``, the candidates are probed (one metadata read each) so users without a
+    photo do not count; an unreadable candidate counts as one."""
+    candidates = [e for e in entries if not e.error and e.state == 'absent']
+    if len(candidates) > limit:
+        from concurrent.futures import ThreadPoolExecutor
+
+        def has_photo(entry):
+            try:
+                return read_metadata(graph, entry.user) is not None
+            except GraphError:
+                return True
+
+        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+            flags = list(pool.map(has_photo, candidates))
+        candidates = [e for e, flag in zip(candidates, flags) if flag]
+    purged = sum(1 for e in candidates if e.purged)
+    return {'count': len(candidates), 'purged': purged, 'absent': len(candidates) - purged}
 
 
 def _make_dir(module, path):

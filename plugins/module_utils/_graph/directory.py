@@ -8,6 +8,7 @@ photo update policy. Every directory URL of the collection is built here."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.client import GraphClient, user_path
@@ -42,8 +43,13 @@ def directory_resolver(graph: GraphClient, match: str) -> Callable[[str], str | 
     index = {}
     for user in list_users(graph):
         if user.get(attribute):
-            index[user[attribute].lower()] = user['userPrincipalName']
-    return index.get
+            index[_fold(user[attribute])] = user['userPrincipalName']
+    return lambda stem: index.get(_fold(stem))
+
+
+def _fold(name: str) -> str:
+    """NFC and case folding: a file name written decomposed (macOS) matches its user."""
+    return unicodedata.normalize('NFC', unicodedata.normalize('NFC', name).casefold())
 
 
 def find_group_id(graph: GraphClient, group: str) -> str:

@@ -44,6 +44,9 @@ MAX_UPLOAD_BYTES = 4 * 1024 * 1024
 MAX_SOURCE_PIXELS = 50 * 1000 * 1000
 CROP_MODES = ('center', 'top', 'none', 'face')
 MIN_SIZE = 48
+# Smaller sources are refused: Microsoft 365 serves nothing below 48x48, and a 1x1 upload reads back
+# like the legacy "no photo" placeholder on some tenants.
+MIN_SOURCE_SIZE = 48
 MAX_SIZE = 4096
 # Largest edge Microsoft 365 renders; mentioned in the upscale warning.
 SERVICE_MAX_SIZE = 648
@@ -124,8 +127,9 @@ def _describe_unsupported(data):
             return 'SVG image (XML text) is not supported; convert it to PNG or JPEG'
         if lowered.startswith(('<!doctype html', '<html')):
             return 'not an image: the file is an HTML page (a download that saved an error or login page?)'
-        return 'not an image: the file starts with text (%r)' % text[:40]
-    return 'unrecognised file type (first bytes: %s); supported formats are JPEG, PNG, GIF, BMP, WebP and TIFF' % head[:8].hex(' ')
+        # Never quoted: the file may be anything (a .env, a key) that a symlink or a typo pointed at.
+        return 'not an image: the file is text, not an image'
+    return 'unrecognised file type (binary, not an image format); supported formats are JPEG, PNG, GIF, BMP, WebP and TIFF'
 
 
 def _known_unsupported(head):
@@ -434,6 +438,11 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
     """
     validate_options(size, crop, background, quality, max_bytes)
     img, source_format, (source_width, source_height) = _load(data, MAX_SOURCE_PIXELS, size, background)
+    if source_width < MIN_SOURCE_SIZE or source_height < MIN_SOURCE_SIZE:
+        raise ImageError(
+            'image is %dx%d pixels, smaller than %dx%d, the smallest size Microsoft 365 serves; use a larger photo'
+            % (source_width, source_height, MIN_SOURCE_SIZE, MIN_SOURCE_SIZE)
+        )
     notes = []
 
     if crop == 'none':

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 import time
-
-from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 
 DEFAULT_BACKUP_DIR = os.path.join('~', '.ansible', 'm365_photos', 'backups')
 EXTENSIONS = {'image/jpeg': '.jpg', 'image/pjpeg': '.jpg', 'image/png': '.png', 'image/gif': '.gif', 'image/bmp': '.bmp'}
@@ -22,11 +21,28 @@ def safe_name(user: str) -> str:
 
 
 def save_backup(backup_dir: str | None, user: str, content, now: float | None = None) -> str:
-    """Write the photo bytes atomically to backup_dir; return the file path."""
+    """Write the photo bytes to backup_dir, named by user, time and content; return the file path.
+
+    Never overwrites: the bytes go to a temporary file that is hard-linked to the first free name
+    (``..._2``, ``_3`` ... when two backups of one user fall in the same second), which fails
+    instead of replacing when another run took that name in between."""
     directory = os.path.expanduser(backup_dir or DEFAULT_BACKUP_DIR)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     stamp = time.strftime('%Y%m%dT%H%M%SZ', time.gmtime(now))
     base = '%s_%s_%s' % (safe_name(user), stamp, content.sha256[:8])
-    path = os.path.join(directory, base + EXTENSIONS.get(content.content_type, '.jpg'))
-    write_atomic(path, content.data, mode=0o600)
-    return path
+    extension = EXTENSIONS.get(content.content_type, '.jpg')
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.tmp-')
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(content.data)
+        for number in range(1, 1000):
+            path = os.path.join(directory, base + ('' if number == 1 else '_%d' % number) + extension)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                continue
+            return path
+        raise OSError(17, 'no free backup file name for %s in %s' % (base, directory))
+    finally:
+        os.unlink(tmp)

@@ -15,7 +15,7 @@ import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
-from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source
+from ansible_collections.m365.photos.plugins.module_utils._files import special_source, unreadable_source
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache, cache_key, file_sha256, normalise_into_cache
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD
@@ -147,6 +147,10 @@ class BulkRun:
         return results
 
     def _prepare_source(self, index, entry, results, pending, ready):
+        special = special_source(entry.src) if entry.content is None and entry.src else None
+        if special:
+            results[index] = result_record(entry, 'failed', msg=special)
+            return
         try:
             # The same fingerprint for the same bytes, from a file or from content (state files).
             source_sha256 = hashlib.sha256(entry.content).hexdigest() if entry.content is not None else file_sha256(entry.src)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source
+from ansible_collections.m365.photos.plugins.module_utils._files import special_source, unreadable_source
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, normalise_image, validate_options
 
@@ -80,6 +80,9 @@ def read_source(user: str, settings: dict, src: str | None = None, content: byte
     if content is None:
         if not src:
             raise SourceError('%s: no src given for state=present' % user)
+        special = special_source(src)
+        if special:
+            raise SourceError('%s: %s' % (user, special))
         try:
             with open(src, 'rb') as handle:
                 content = handle.read()

@@ -267,7 +267,15 @@ def test_truncated_png():
 
 def test_text_file_renamed_jpg():
     message = refused(b'Hello, this is not a photo\nreally\n')
-    assert message.startswith('not an image: the file starts with text')
+    assert message == 'not an image: the file is text, not an image'
+    assert 'Hello' not in message  # a file's contents are never quoted
+
+
+def test_tiny_source_refused():
+    assert refused(encode(noise((47, 200)), 'PNG')) == (
+        'image is 47x200 pixels, smaller than 48x48, the smallest size Microsoft 365 serves; use a larger photo'
+    )
+    assert refused(encode(noise((1, 1)), 'PNG')).startswith('image is 1x1 pixels')
 
 
 def test_svg():
