@@ -42,6 +42,11 @@ def _parser():
     serve.add_argument('--write-burst', type=int, default=0, help='model B: write bucket size; 0 = one second of --write-rate')
     serve.add_argument('--fault-503-rate', type=float, default=0.0)
     serve.add_argument('--fault-drop-rate', type=float, default=0.0)
+    serve.add_argument('--fault-429-rate', type=float, default=0.0, help='fraction of Graph requests that start a burst of 429s')
+    serve.add_argument('--fault-429-burst', type=int, default=5, help='requests answered 429 (with Retry-After) per burst')
+    serve.add_argument(
+        '--token-expire-every', type=int, default=0, help='every N Graph requests, every token issued before is rejected (0 = off)'
+    )
     serve.add_argument('--token-lifetime', type=int, default=3599)
     serve.add_argument('--token-early-expiry', type=float, default=0, help='reject tokens older than this many seconds (0 = off)')
     serve.add_argument('--fault-seed', type=int)
@@ -86,6 +91,9 @@ def _serve(args):
         retry_after=args.retry_after,
         fault_503_rate=args.fault_503_rate,
         fault_drop_rate=args.fault_drop_rate,
+        fault_429_rate=args.fault_429_rate,
+        fault_429_burst=args.fault_429_burst,
+        token_expire_every=args.token_expire_every,
         token_lifetime=args.token_lifetime,
         token_early_expiry=args.token_early_expiry,
         load_model=args.load_model,

@@ -40,6 +40,7 @@ class TenantService:
         self.store.initialize(load_seed(seed))
         self.load = LoadModel(self.config, self.stats, fault_seed)
         self.tokens = TokenService(self.store.tenant_id, self.config, extra_audiences=[site.graph_url])
+        self.tokens.stats = self.stats  # counts the rejections of token_expire_every
         self.external_idp = ExternalIdP(self.state_dir, site.authority_host)
         self.info = self._info()
         directory = DirectoryResource(self.store, site.graph_url)

@@ -101,5 +101,9 @@ class GraphApp:
     def _fault_response(self, req, fault):
         if fault == 'drop':
             return DROP
+        if fault == '429':
+            return graph_error(
+                req, 429, THROTTLE_CODE, 'Please retry again later.', {'Retry-After': format_seconds(self.config.retry_after)}
+            )
         headers = {'Retry-After': format_seconds(self.config.retry_after)} if fault == '503-retry-after' else None
         return graph_error(req, 503, 'ServiceUnavailable', 'The service is temporarily unavailable. Please retry later.', headers)

@@ -80,6 +80,7 @@ class LoadModel:
         self._writes = TokenBucket()
         self._rng = random.Random(fault_seed)
         self._with_retry_after = False
+        self._burst_left = 0  # 429s still to answer in the current burst
 
     def admit(self, app, mailbox=None, write=False, arrived=None):
         """An Admission, or a Throttled saying why not. ``mailbox`` is the target user of a photo route;
@@ -146,23 +147,35 @@ class LoadModel:
         return latency > 0
 
     def roll_fault(self, allow_drop=True):
-        """None, 'drop', '503' or '503-retry-after' (alternating, so exactly half carry Retry-After)."""
+        """None, 'drop', '503', '503-retry-after' (alternating, so exactly half carry Retry-After) or '429'
+        (a burst: ``fault_429_burst`` requests in a row, each with Retry-After)."""
         drop_rate = self.config.fault_drop_rate if allow_drop else 0.0
         rate_503 = self.config.fault_503_rate
-        if not drop_rate and not rate_503:
+        rate_429 = self.config.fault_429_rate
+        if not drop_rate and not rate_503 and not rate_429 and not self._burst_left:
             return None
         with self._lock:
-            roll = self._rng.random()
-            if roll < drop_rate:
-                fault = 'drop'
-            elif roll < drop_rate + rate_503:
-                self._with_retry_after = not self._with_retry_after
-                fault = '503-retry-after' if self._with_retry_after else '503'
+            if self._burst_left:
+                self._burst_left -= 1
+                fault = '429'
             else:
-                fault = None
+                fault = self._roll(drop_rate, rate_503, rate_429)
         if fault:
-            self.stats.fault('drop' if fault == 'drop' else '503')
+            self.stats.fault({'drop': 'drop', '429': '429'}.get(fault, '503'))
         return fault
+
+    def _roll(self, drop_rate, rate_503, rate_429):
+        """One roll of the fault generator (under the lock); the bands are drop, 503, 429."""
+        roll = self._rng.random()
+        if roll < drop_rate:
+            return 'drop'
+        if roll < drop_rate + rate_503:
+            self._with_retry_after = not self._with_retry_after
+            return '503-retry-after' if self._with_retry_after else '503'
+        if roll < drop_rate + rate_503 + rate_429:
+            self._burst_left = max(0, int(self.config.fault_429_burst) - 1)
+            return '429'
+        return None
 
 
 def _decrement(counts, key):

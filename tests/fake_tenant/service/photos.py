@@ -22,6 +22,15 @@ POLICY_MESSAGE = "Photo updates are blocked by the organization's photo update p
 ACCEPTED_TYPES = ('image/jpeg', 'image/png')
 
 
+# What a proxy's error or login page looks like; never an image, never JSON.
+HTML_PAGE = b'<!DOCTYPE html><html><head><title>Gateway</title></head><body><p>Sign in to continue</p></body></html>'
+# The legacy "no photo" answer (reference section 4): a 1x1 GIF with an empty ETag.
+PLACEHOLDER_GIF = (
+    b'GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00'
+    b',\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;'
+)
+
+
 def image_not_found(req):
     return graph_error(req, 404, 'ImageNotFound', NOT_FOUND_MESSAGE)
 
@@ -79,6 +88,20 @@ class PhotoResource:
             return graph_error(req, 503, 'ServiceUnavailable', 'Service is temporarily unavailable.')
         if scenario == 'photo_update_blocked' and write:
             return graph_error(req, 403, 'ErrorAccessDenied', POLICY_MESSAGE)
+        return self._hostile_answer(req, scenario, write)
+
+    def _hostile_answer(self, req, scenario, write):
+        """Answers a client must survive (docs/fake-tenant.md, hostile scenarios): proxies and gateways
+        that answer HTML, a JSON list where an object belongs, a Retry-After of an hour."""
+        headers = {'request-id': req.request_id, 'client-request-id': req.client_request_id}
+        if scenario == 'html_200' and not write:
+            return Response(200, HTML_PAGE, dict(headers, **{'Content-Type': 'text/html; charset=utf-8'}))
+        if scenario == 'json_list' and not write:
+            return Response(200, b'[{"id": "648x648"}]', dict(headers, **{'Content-Type': 'application/json'}))
+        if scenario == 'html_502':
+            return Response(502, HTML_PAGE, dict(headers, **{'Content-Type': 'text/html; charset=utf-8'}))
+        if scenario == 'retry_after_long':
+            return graph_error(req, 429, 'TooManyRequests', 'Please retry again later.', {'Retry-After': '3600'})
         return None
 
     def _metadata(self, user, record, size=None):
@@ -113,17 +136,32 @@ class PhotoResource:
             return None, None, error
         record = self.store.get_photo(user['id'])
         if record is None:
-            return None, None, image_not_found(req)
+            return user, None, image_not_found(req)
         return user, record, None
 
     def get_photo(self, req, claims, params):
         user, record, error = self._stored_photo(req, claims, params)
+        if record is None and user is not None and user.get('scenario') == 'legacy_placeholder':
+            base = self.graph_url + '/v1.0'
+            return json_response(
+                200,
+                {
+                    '@odata.context': "%s/$metadata#users('%s')/photo/$entity" % (base, user['id']),
+                    '@odata.mediaContentType': 'image/gif',
+                    '@odata.mediaEtag': '',
+                    'id': '1x1',
+                    'width': 1,
+                    'height': 1,
+                },
+            )
         if error is not None:
             return error
         return json_response(200, self._metadata(user, record))
 
     def get_photo_value(self, req, claims, params):
         user, record, error = self._stored_photo(req, claims, params)
+        if record is None and user is not None and user.get('scenario') == 'legacy_placeholder':
+            return Response(200, PLACEHOLDER_GIF, {'Content-Type': 'image/gif', 'ETag': ''})
         if error is not None:
             return error
         return self._bytes_response(record['data'], record['content_type'], record['etag'])

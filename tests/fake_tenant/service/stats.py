@@ -29,7 +29,7 @@ class Stats:
                 'peak_concurrency_per_user': 0,
                 'in_flight': 0,
                 'batch_items': 0,
-                'faults_injected': {'503': 0, 'drop': 0},
+                'faults_injected': {'503': 0, 'drop': 0, '429': 0, 'token_expiry': 0},
             }
 
     def record(self, route, method, status, bytes_in=0, bytes_out=0, batch_item=False):

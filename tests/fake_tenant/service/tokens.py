@@ -33,6 +33,12 @@ class TokenService:
         self._public = None
         self._kid = None
         self._cache = {}
+        # token_expire_every: Graph requests are counted; every N of them a new generation starts and
+        # tokens issued in an earlier one are rejected as expired (a client must sign in again).
+        self.stats = None
+        self._validations = 0
+        self._generation = 0
+        self._generation_of = {}  # uti -> generation at issue
         self.rotate()
 
     def rotate(self):
@@ -69,6 +75,9 @@ class TokenService:
         claims['sub'] = claims['oid']
         with self._lock:
             key, kid = self._key, self._kid
+            if len(self._generation_of) > 100000:
+                self._generation_of = {}
+            self._generation_of[claims['uti']] = self._generation
         token = jwt.encode(claims, key, algorithm='RS256', headers={'kid': kid, 'x5t': kid})
         return token, lifetime
 
@@ -110,4 +119,15 @@ class TokenService:
         early = self.config.token_early_expiry
         if early and now - claims['iat'] > early:
             raise TokenError(EXPIRED_MESSAGE)
+        every = self.config.token_expire_every
+        if every:
+            with self._lock:
+                self._validations += 1
+                if self._validations % every == 0:
+                    self._generation += 1
+                stale = self._generation_of.get(claims.get('uti'), self._generation) < self._generation
+            if stale:
+                if self.stats is not None:
+                    self.stats.fault('token_expiry')
+                raise TokenError(EXPIRED_MESSAGE)
         return claims
