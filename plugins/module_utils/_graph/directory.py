@@ -36,6 +36,19 @@ def list_users(graph: GraphClient):
     return graph.iterate('/users', params={'$select': USER_SELECT, '$top': '999'})
 
 
+def tenant_users(graph: GraphClient, include_guests: bool = False) -> list[dict]:
+    """The tenant's member users whose account is enabled (guests too with ``include_guests``),
+    every page of /users, 999 per page."""
+    users = []
+    for user in graph.iterate('/users', params={'$select': USER_SELECT + ',accountEnabled,userType', '$top': '999'}):
+        if user.get('accountEnabled') is not True:
+            continue
+        if (user.get('userType') or 'Member') != 'Member' and not include_guests:
+            continue
+        users.append(user)
+    return users
+
+
 def directory_resolver(graph: GraphClient, match: str) -> Callable[[str], str | None]:
     """Map file stems to UPNs by ``match`` (mail_nickname or mail), listing the tenant's users once.
     The returned function gives None for a stem that matches no user."""
@@ -52,13 +65,13 @@ def _fold(name: str) -> str:
     return unicodedata.normalize('NFC', unicodedata.normalize('NFC', name).casefold())
 
 
-def find_group_id(graph: GraphClient, group: str) -> str:
-    """The object id of a group given by id or display name (GraphError unless exactly one matches)."""
+def find_group_id(graph: GraphClient, group: str, option: str = 'purge_group') -> str:
+    """The object id of a group given by id or display name (GraphError naming ``option`` unless exactly one matches)."""
     if GUID.match(group):
         return group
     found = list(graph.iterate('/groups', params={'$filter': 'displayName eq %s' % odata_quote(group), '$select': 'id,displayName'}))
     if len(found) != 1:
-        raise GraphError('purge_group %r matches %d groups; give its object id instead' % (group, len(found)))
+        raise GraphError('%s %r matches %d groups; give its object id instead' % (option, group, len(found)))
     return found[0]['id']
 
 
