@@ -88,7 +88,8 @@ options:
     description:
       - Directory to write the audit to, owner-only (mode C(0600)) - C(audit.json) (scope, counts and every user's record)
         and C(audit.md) (coverage, n of m users have a photo, the count per class with O(compare_to), and the users of each
-        class that needs attention). Created when missing.
+        class that needs attention) and C(report.html) (the same as a self-contained page, filtered by class). Created when
+        missing.
     type: path
   concurrency:
     description: Requests in flight at the start; adapts between 1 and O(max_concurrency) as the service answers.
@@ -239,6 +240,11 @@ report_files:
       type: str
     markdown:
       description: C(audit.md).
+      type: str
+    html:
+      description:
+        - C(report.html), one self-contained page (no network, no script) in the style of the sync's report - the coverage,
+          the count per class, and a card per user that needs a look, filtered by class.
       type: str
 declared_errors:
   description: Entries of O(compare_to) that are invalid (duplicates, missing files, files matching no user), with the reason.

@@ -71,6 +71,13 @@ def test_all_users_audit_classes_every_user_and_reads_content_only_where_needed(
     with_photo = summary['with_photo']
     assert 'Coverage: %d of 8 users have a photo' % with_photo in audit_md
     assert '| differs | 1 |' in audit_md and 'carol@contoso.example' in audit_md
+    page = (tmp_path / 'audit' / 'report.html').read_text()
+    assert 'Coverage: %d of 8 users have a photo' % with_photo in page and '<script' not in page
+    # A card per user to look at (not for those who match), filterable by class.
+    assert '<div class="card differs"><div class="user">carol@contoso.example</div>' in page
+    assert '<div class="card declared_missing"><div class="user">erin@contoso.example</div>' in page
+    assert 'alice@contoso.example' not in page and '<label for="undeclared_photo">undeclared_photo (1)</label>' in page
+    assert result['report_files']['html'] == str(tmp_path / 'audit' / 'report.html')
     document = json.loads((tmp_path / 'audit' / 'audit.json').read_text())
     assert document['summary'] == summary and len(document['users']) == 8
     assert oct(os.stat(tmp_path / 'audit' / 'audit.json').st_mode & 0o777) == '0o600'

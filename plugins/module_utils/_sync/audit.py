@@ -11,6 +11,7 @@ as user_photos; the photo itself is downloaded only for a user whose photo is de
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.compare impor
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
 from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import EXTENSIONS, safe_name
+from ansible_collections.m365.photos.plugins.module_utils._sync.report import HTML_STYLE
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import SourceError, read_source
 
 CLASSES = ('matches', 'differs', 'no_photo', 'undeclared_photo', 'declared_missing')
@@ -176,12 +178,87 @@ def render_audit_md(summary: dict, records: list[dict], scope: str, compared: bo
     return '\n'.join(lines)
 
 
+# The audit page: the sync report's style, with a filter by class instead of by action.
+AUDIT_STYLE = (
+    HTML_STYLE
+    + ''.join(
+        '#%s:checked~.filter label[for=%s]{background:#0969da;color:#fff;border-color:#0969da}' % (c, c) for c in CLASSES + ('failed',)
+    )
+    + ','.join('#%s:checked~.cards .card:not(.%s)' % (c, c) for c in CLASSES + ('failed',))
+    + '{display:none}.card.differs,.card.declared_missing{border-color:#bf8700;background:#fff8c5}'
+)
+HTML_MAX_CARDS = 2000
+
+
+def render_audit_html(summary: dict, records: list[dict], scope: str, compared: bool) -> str:
+    """report.html of an audit: one self-contained page (no network, no script) with the coverage,
+    the count per class and a card per user that needs a look (every class but ``matches``, and
+    failures), filtered by class with radio buttons and CSS, like the sync's report.html."""
+    esc = html.escape
+    title = 'm365.photos: photo audit'
+    out = [
+        '<!DOCTYPE html>',
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">",
+        '<title>%s</title><style>%s</style></head><body>' % (esc(title), AUDIT_STYLE),
+        '<h1>%s</h1>' % esc(title),
+        '<p>Scope: %s.</p>' % esc(scope),
+    ]
+    coverage = ' (%.1f %%)' % summary['coverage'] if summary['coverage'] is not None else ''
+    out.append('<p><strong>Coverage: %d of %d users have a photo%s.</strong></p>' % (summary['with_photo'], summary['users'], coverage))
+    out.append('<table class="counts"><tr><th>class</th><th>users</th><th>meaning</th></tr>')
+    if compared:
+        for name in CLASSES:
+            out.append('<tr><td>%s</td><td class="n">%d</td><td>%s</td></tr>' % (name, summary['classes'][name], esc(CLASS_TEXT[name])))
+    else:
+        out.append('<tr><td>with a photo</td><td class="n">%d</td><td></td></tr>' % summary['with_photo'])
+        out.append('<tr><td>without a photo</td><td class="n">%d</td><td></td></tr>' % summary['without_photo'])
+    out.append('<tr><td>failed</td><td class="n">%d</td><td>could not be read</td></tr></table>' % summary['failed'])
+
+    def kind(record):
+        if record.get('error'):
+            return 'failed'
+        if compared:
+            return record['class']
+        return 'no_photo' if record['has_photo'] is False else None
+
+    rows = [(kind(r), r) for r in records if kind(r) not in (None, 'matches')]
+    out.append('<h2>Users to look at</h2>')
+    if not rows:
+        out.append('<p>Nothing to look at: every user in scope is as declared.</p>')
+    else:
+        present = [name for name in CLASSES + ('failed',) if any(k == name for k, dummy in rows)]
+        out.append('<input type="radio" name="show" id="all" checked hidden>')
+        out += ['<input type="radio" name="show" id="%s" hidden>' % name for name in present]
+        out.append('<div class="filter">Show: <label for="all">all (%d)</label>' % len(rows))
+        out += ['<label for="%s">%s (%d)</label>' % (name, name, sum(1 for k, dummy in rows if k == name)) for name in present]
+        out.append('</div><div class="cards">')
+        for name, record in rows[:HTML_MAX_CARDS]:
+            detail = record.get('error') or (CLASS_TEXT.get(name) if compared else 'no photo')
+            size = ' %sx%s' % (record['width'], record['height']) if record.get('width') else ''
+            out.append(
+                '<div class="card %s"><div class="user">%s</div><div class="action">%s%s</div><div class="msg">%s</div></div>'
+                % (name, esc(str(record['user'])), esc(name), esc(size), esc(detail or ''))
+            )
+        out.append('</div>')
+        if len(rows) > HTML_MAX_CARDS:
+            out.append('<p class="note">%d more users are listed in audit.json.</p>' % (len(rows) - HTML_MAX_CARDS))
+    out.append('<p class="note">Full detail of every user: audit.json next to this page.</p></body></html>')
+    return '\n'.join(out) + '\n'
+
+
 def write_audit_reports(report_dir: str, summary: dict, records: list[dict], scope: str, compared: bool, extra: dict | None = None) -> dict:
-    """audit.json and audit.md in report_dir (owner-only); their paths."""
+    """audit.json, audit.md and report.html in report_dir (owner-only); their paths."""
     os.makedirs(report_dir, exist_ok=True)
-    paths = {'json': os.path.join(report_dir, 'audit.json'), 'markdown': os.path.join(report_dir, 'audit.md')}
+    paths = {
+        'json': os.path.join(report_dir, 'audit.json'),
+        'markdown': os.path.join(report_dir, 'audit.md'),
+        'html': os.path.join(report_dir, 'report.html'),
+    }
     document = {'scope': scope, 'summary': summary, 'users': records}
     document.update(extra or {})
     write_atomic(paths['json'], json.dumps(document, indent=2, sort_keys=True).encode('utf-8'), mode=REPORT_MODE)
     write_atomic(paths['markdown'], render_audit_md(summary, records, scope, compared).encode('utf-8'), mode=REPORT_MODE)
+    write_atomic(paths['html'], render_audit_html(summary, records, scope, compared).encode('utf-8'), mode=REPORT_MODE)
     return paths

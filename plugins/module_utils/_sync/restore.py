@@ -14,7 +14,8 @@ import re
 
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import DEFAULT_BACKUP_DIR, EXTENSIONS, safe_name
 
-BACKUP_NAME = re.compile(r'^(?P<user>.+)_(?P<stamp>\d{8}T\d{6}Z)_(?P<sha>[0-9a-f]{8})(?P<ext>\.[a-z]+)$')
+# save_backup() adds _2, _3 ... when one user has several backups in the same second.
+BACKUP_NAME = re.compile(r'^(?P<user>.+)_(?P<stamp>\d{8}T\d{6}Z)_(?P<sha>[0-9a-f]{8})(?:_(?P<number>\d+))?(?P<ext>\.[a-z]+)$')
 STAMP = '%Y%m%dT%H%M%SZ'
 # Where a restore backs up the photos it replaces: inside the backup directory, so that the next
 # restore from the backup directory does not pick them, and a restore from here undoes a restore.
@@ -54,7 +55,8 @@ def list_backups(backup_dir: str | None) -> list[dict]:
         if not match or match.group('ext') not in known or not os.path.isfile(path):
             continue
         moment = datetime.datetime.strptime(match.group('stamp'), STAMP).replace(tzinfo=datetime.timezone.utc)
-        found.append({'user': match.group('user'), 'time': moment, 'path': path, 'mtime': os.stat(path).st_mtime})
+        number = int(match.group('number') or 1)
+        found.append({'user': match.group('user'), 'time': moment, 'number': number, 'path': path, 'mtime': os.stat(path).st_mtime})
     return found
 
 
@@ -73,7 +75,7 @@ def latest_backups(backup_dir: str | None, users=None, before=None) -> tuple[lis
             continue
         if cutoff is not None and backup['time'] >= cutoff:
             continue
-        order = (backup['time'], backup['mtime'], backup['path'])
+        order = (backup['time'], backup['number'], backup['mtime'], backup['path'])
         if key not in latest or order > latest[key][0]:
             latest[key] = (order, backup)
     plan = []
