@@ -75,6 +75,7 @@ class NormalisedImage:
         self.source_height = source_height
         self.quality = quality
         self.warnings = list(warnings_list or [])
+        self.pixels = None  # the RGB image ``data`` was encoded from, when normalise_image made it
 
     def __repr__(self):
         return 'NormalisedImage(%dx%d, %d bytes, q%d, sha256=%s, source=%s %dx%d)' % (
@@ -194,11 +195,44 @@ def load_image(data, max_pixels=MAX_SOURCE_PIXELS, draft_size=None, background='
 
     The first frame is used for animations and multi-page files, EXIF
     orientation is applied, transparency is flattened onto ``background``.
-    ``draft_size`` lets libjpeg decode a large JPEG at a reduced scale (the
-    result stays at least twice ``draft_size`` on both sides), which is much faster.
+    ``draft_size`` lets libjpeg decode a large JPEG at a reduced scale (DCT scaling by 1/2,
+    1/4 or 1/8: the smallest that keeps both sides at least ``draft_size``), which is much faster.
     Returns a Pillow image; raises ImageError on anything that is not a usable image.
     """
     return _load(data, max_pixels, draft_size, background)[0]
+
+
+def load_image_scaled(data, min_size, max_pixels=MAX_SOURCE_PIXELS, background='#ffffff'):
+    """load_image() for a caller that only needs a small version of the photo.
+
+    A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (DCT scaling: a fraction of the
+    cost of a full decode) while both sides stay at least ``min_size``; other formats are
+    decoded in full. Returns ``(image, box)``: ``box`` is the region of ``image`` that holds
+    the whole photo, to pass to ``Image.resize(..., box=box)``. It is the full image unless
+    the scaled size was rounded up (libjpeg then pads the right and bottom edge by up to one
+    pixel, and ignoring that would shift the picture by up to 1/min_size of its width).
+    """
+    _require_pil()
+    fmt = sniff_format(data)
+    img = _open_checked(data, fmt, max_pixels)
+    box = None
+    if fmt == 'JPEG' and min(img.size) >= 2 * min_size and _orientation(img) in (None, 1):
+        # Only for upright pixels: a transposed photo would move the padding to another edge.
+        drafted = img.draft('RGB', (min_size, min_size))
+        box = drafted[1] if drafted else None
+    try:
+        img.load()
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        raise ImageError('truncated or corrupt %s image: %s' % (_display_format(fmt), exc)) from None
+    rgb = _to_rgb(_upright(img), background)
+    return rgb, box if box is not None else (0, 0, rgb.width, rgb.height)
+
+
+def _orientation(img):
+    try:
+        return img.getexif().get(0x0112)
+    except Exception:  # pylint: disable=broad-except
+        return None
 
 
 def _load(data, max_pixels, draft_size, background):
@@ -208,8 +242,9 @@ def _load(data, max_pixels, draft_size, background):
     img = _open_checked(data, fmt, max_pixels)
     source_size = img.size
     if fmt == 'JPEG' and draft_size:
-        # Keep at least 2x the target so the final LANCZOS step has real detail to work with.
-        img.draft('RGB', (draft_size * 2, draft_size * 2))
+        # libjpeg scales in the DCT domain while decoding (an area average, not a point sample),
+        # so the smallest scale that still covers the target leaves LANCZOS little to do.
+        img.draft('RGB', (draft_size, draft_size))
     try:
         img.load()
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -437,7 +472,11 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
     ValueError for invalid options.
     """
     validate_options(size, crop, background, quality, max_bytes)
-    img, source_format, (source_width, source_height) = _load(data, MAX_SOURCE_PIXELS, size, background)
+    # Decode at the smallest JPEG scale that still yields the target size: the square cut from the
+    # source (centre, top, or padded) is at least as large as the shorter side. A face crop cuts a
+    # smaller square around the face, so it keeps twice the target.
+    draft_size = size * 2 if crop == 'face' else size
+    img, source_format, (source_width, source_height) = _load(data, MAX_SOURCE_PIXELS, draft_size, background)
     if source_width < MIN_SOURCE_SIZE or source_height < MIN_SOURCE_SIZE:
         raise ImageError(
             'image is %dx%d pixels, smaller than %dx%d, the smallest size Microsoft 365 serves; use a larger photo'
@@ -483,4 +522,8 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
         out = _encode_jpeg(img, q)
     if q != quality:
         notes.append('JPEG quality lowered from %d to %d to stay under %d bytes' % (quality, q, max_bytes))
-    return NormalisedImage(out, target, target, source_format, source_width, source_height, q, notes)
+    result = NormalisedImage(out, target, target, source_format, source_width, source_height, q, notes)
+    # The pixels the JPEG was encoded from: the comparison reference is computed from them, in
+    # memory, instead of decoding the JPEG again (see cache.normalise_into_cache).
+    result.pixels = img
+    return result

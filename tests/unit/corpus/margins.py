@@ -88,24 +88,19 @@ def format_table(scored, rendition='full'):
     return '\n'.join(lines)
 
 
-# Which component is responsible for which category of change (for calibration).
-RESPONSIBLE = {
-    'brightness': ('changed:brighter10', 'changed:darker10'),
-    'chroma': ('changed:greyscale',),
-}
-
-
 def component_gaps(scored, rendition='full'):
-    """For each component: the largest value on "same" pairs and the smallest on the changes it must catch."""
+    """For each check: its largest value on "same" pairs, its smallest value on the changes it is
+    responsible for, and their geometric mean (where its scale belongs).
+
+    A change is the responsibility of the check that sees it most clearly: the one with the
+    largest value relative to that check's largest "same" value.
+    """
     chosen = [s for s in scored if rendition == 'all' or s.pair.rendition == rendition]
-    gaps = {}
-    for name in ('structure', 'brightness', 'chroma'):
-        same = max(s.components[name] for s in chosen if s.pair.same)
-        targets = RESPONSIBLE.get(name)
-        if targets is None:
-            targets = tuple(
-                c for c in {s.pair.category for s in chosen} if c.startswith('changed:') and c not in sum(RESPONSIBLE.values(), ())
-            )
-        changed = min(s.components[name] for s in chosen if s.pair.category in targets)
-        gaps[name] = (same, changed, (same * changed) ** 0.5)
-    return gaps
+    names = list(_compare.SCALES)
+    noise = {name: max(s.components[name] for s in chosen if s.pair.same) or 1e-12 for name in names}
+    closest = {}
+    for s in chosen:
+        if not s.pair.same:
+            name = max(names, key=lambda n: s.components[n] / noise[n])
+            closest[name] = min(closest.get(name, float('inf')), s.components[name])
+    return {name: (noise[name], closest[name], (noise[name] * closest[name]) ** 0.5) for name in names if name in closest}
