@@ -83,8 +83,10 @@ class GraphModule:
     def __getattr__(self, name):
         return getattr(self.module, name)
 
-    def connection(self):
-        """Resolved connection settings (env fallbacks applied), built once."""
+    def connection(self, pool_size=16):
+        """Resolved connection settings (env fallbacks applied), built once; ``pool_size``: the
+        connections kept open (at least the requests in flight, or each extra one is a new TLS
+        handshake)."""
         if self._connection is None:
             require_libraries(self.module, self.libraries)
             from ansible_collections.m365.photos.plugins.module_utils._graph.client import Connection
@@ -96,7 +98,14 @@ class GraphModule:
                     params['cloud'], params.get('authority_host'), params.get('graph_url')
                 )
                 self._connection = Connection(
-                    params, kind, authority_host, graph_url, resource, on_retry=self._on_retry, warn=self.module.warn
+                    params,
+                    kind,
+                    authority_host,
+                    graph_url,
+                    resource,
+                    on_retry=self._on_retry,
+                    warn=self.module.warn,
+                    pool_size=pool_size,
                 )
             except GraphError as exc:
                 self.fail_graph(exc)
@@ -106,7 +115,8 @@ class GraphModule:
         """The GraphClient for this run (one token, one connection pool)."""
         if self._graph is None:
             try:
-                self._graph = self.connection().client(limiter=limiter)
+                in_flight = getattr(limiter, 'maximum', None) or getattr(getattr(limiter, 'reads', None), 'maximum', 0)
+                self._graph = self.connection(pool_size=max(16, 2 * in_flight)).client(limiter=limiter)
             except GraphError as exc:
                 self.fail_graph(exc)
         return self._graph

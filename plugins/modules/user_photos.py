@@ -465,7 +465,7 @@ def main():
             results,
             module.check_mode,
             thumbs,
-            extra={'peak_concurrency': limiter.peak, 'throttled': limiter.throttled},
+            extra={'peak_concurrency': limiter.peak, 'throttled': limiter.throttled, 'pacing': limiter.stats()},
         )
         thumbs.cleanup()
     if module._diff and run.diffs:

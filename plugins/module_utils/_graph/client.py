@@ -117,6 +117,7 @@ class GraphClient:
                 url,
                 self.policy,
                 limiter=self.limiter,
+                limit_key=user,
                 params=params,
                 json=json,
                 data=data,

@@ -2,72 +2,271 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # FOR INTERNAL COLLECTION USE ONLY. The interfaces in this file are meant for use within the
 # m365.photos collection and may not remain stable to outside uses.
-"""Adaptive bound on requests in flight: back off when the service throttles, grow slowly
-while it is healthy, so a bulk run sits near the service's concurrency limit without a
-throttling storm (Graph keeps counting requests made while a client is throttled)."""
+"""Adaptive bound on requests in flight: find the service's pace without being told it.
+
+Microsoft Graph throttles photos per app and mailbox (4 in flight), and per app and tenant (a
+request budget); neither is announced, and what binds a bulk run is the budget and the latency.
+The limiter therefore learns the pace from the answers, as TCP does:
+
+* **slow start**: from a small start the limit grows by one per success, i.e. it doubles every
+  round trip, until the first 429 (the limit is then halved) or until the latency rises by half
+  over the fastest round trip seen (the service queues: the limit stays);
+* **holding near the limit**: after that the limit grows by one per round trip's worth of
+  successes while it is below the last limit that was throttled, and only probes beyond it after
+  many successes (each probe that finds the ceiling costs one 429); a 429 takes one step back
+  (a tenth of the limit, at least one), once per round trip: the 429s of requests already in
+  flight when the limit was lowered do not lower it again. A probe that passes the old ceiling
+  without a 429 (the service got roomier) resumes the round-trip growth;
+* the worker that got a 429 waits its ``Retry-After`` (the transport does) without holding a slot;
+* never more than one request in flight per user (``slot(user=...)``): Graph counts concurrency
+  per mailbox, and one user's requests gain nothing from running side by side.
+
+``GraphLimiter`` paces reads and writes apart: a write quota (Entra's identity writes) that
+throttles uploads must not slow the reads of users still to compare."""
 
 from __future__ import annotations
 
 import threading
+import time
+
+WRITE_METHODS = frozenset(['PUT', 'PATCH', 'POST', 'DELETE'])
 
 
 class AdaptiveLimiter:
-    def __init__(self, initial=4, minimum=1, maximum=16, decrease=0.75, probe_after=50):
-        self.limit = float(max(minimum, min(initial, maximum)))
-        self.minimum = minimum
-        self.maximum = maximum
-        self.decrease = decrease
-        # Successes needed at the current limit before trying one more slot: large, because a
-        # probe that hits the limit costs a 429 and a Retry-After wait for that worker.
+    """One lane of requests (reads, or writes) with an adaptive limit on how many are in flight.
+
+    ``initial``: the limit at the start; ``maximum``: the most ever allowed (no lower bound than
+    what the caller configures, at least 64 by default); ``probe_after``: successes at the known
+    ceiling before one more slot is tried; ``backoff``: the share of the limit a 429 takes back
+    once the ceiling is known; ``latency_rise``: the latency ratio (smoothed over fastest) that
+    ends slow start. ``clock``: time source (tests)."""
+
+    def __init__(
+        self,
+        initial=4,
+        minimum=1,
+        maximum=64,
+        probe_after=300,
+        backoff=0.1,
+        latency_rise=1.5,
+        clock=time.monotonic,
+        name='requests',
+        users=None,
+    ):
+        self.minimum = max(1, int(minimum))
+        self.maximum = max(self.minimum, int(maximum))
+        self.limit = float(max(self.minimum, min(int(initial), self.maximum)))
         self.probe_after = probe_after
+        self.backoff = backoff
+        self.latency_rise = latency_rise
+        self.clock = clock
+        self.name = name
+        self.slow_start = True
+        self.ceiling = None  # the last limit a 429 was seen at
         self.in_flight = 0
         self.peak = 0
         self.throttled = 0
-        self._successes = 0
+        self.requests = 0
+        self.decreases = 0
+        self.rtt_min = None
+        self.rtt_avg = None
+        self._probe_credit = 0.0
+        self._samples = 0
+        self._sent = 0  # sequence number of the last request let through
+        self._lowered_at = 0  # requests sent up to here were in flight when the limit was lowered
+        self.users = users if users is not None else UserLocks()
         self._cond = threading.Condition()
 
-    def slot(self):
-        return _Slot(self)
+    # -- the API the transport uses ------------------------------------------------------------
+    def slot(self, method=None, user=None):
+        """A context manager holding one place in flight (for ``user``, when given)."""
+        return _Slot(self, user)
 
-    def _acquire(self):
+    # -- decisions -----------------------------------------------------------------------------
+    def _acquire(self, user):
+        if user is not None:
+            self.users.enter(user)  # first the user's turn, then a place: a waiting user holds none
         with self._cond:
             while self.in_flight >= int(self.limit):
                 self._cond.wait()
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
+            self._sent += 1
+            self.requests += 1
+            return self._sent
 
-    def _release(self, status):
+    def _release(self, sequence, user, status, rtt):
         with self._cond:
             self.in_flight -= 1
             if status == 429:
                 self.throttled += 1
-                # One 429 right after growing means the last probe found the ceiling: step back.
-                # 429s with no success in between mean a storm: back off multiplicatively.
-                step_back = self.limit - 1.0 if self._successes else self.limit * self.decrease
-                self.limit = max(float(self.minimum), step_back)
-                self._successes = 0
+                self._on_throttled(sequence)
             elif status is not None and status < 500:
-                self._successes += 1
-                if self._successes >= self.probe_after * int(self.limit) and self.limit < self.maximum:
-                    self.limit = min(float(self.maximum), int(self.limit) + 1.0)
-                    self._successes = 0
-            # Wake one waiter per freed slot (all of them when the limit grew); waking every
-            # worker on each response only makes them fight for the lock.
+                self._on_success(rtt)
+            # Wake one waiter per free place (all of them when the limit grew); waking every
+            # worker on each answer only makes them fight for the lock.
             self._cond.notify(max(1, int(self.limit) - self.in_flight))
+        if user is not None:
+            self.users.leave(user)
+
+    def _on_throttled(self, sequence):
+        if sequence <= self._lowered_at:
+            return  # sent before the last decrease: that decrease already answered this overload
+        limit = self.limit
+        if self.slow_start:
+            self.limit = max(float(self.minimum), limit / 2.0)
+            self.slow_start = False
+        else:
+            self.limit = max(float(self.minimum), limit - max(1.0, limit * self.backoff))
+        self.ceiling = limit
+        self.decreases += 1
+        self._probe_credit = 0.0
+        self._lowered_at = self._sent
+
+    def _on_success(self, rtt):
+        if rtt is not None:
+            self._samples += 1
+            self.rtt_min = rtt if self.rtt_min is None else min(self.rtt_min, rtt)
+            self.rtt_avg = rtt if self.rtt_avg is None else 0.9 * self.rtt_avg + 0.1 * rtt
+        if self.limit >= self.maximum:
+            return
+        if self.slow_start:
+            if self._samples >= 8 and self.rtt_avg > self.latency_rise * self.rtt_min:
+                self.slow_start = False  # the service queues: hold here
+                return
+            self.limit = min(float(self.maximum), self.limit + 1.0)
+            return
+        if self.ceiling is None or self.limit + 1.0 < self.ceiling or self.limit >= self.ceiling + 1.0:
+            # Below the last throttled limit, or already past it without a 429: one more per round trip.
+            self.limit = min(float(self.maximum), self.limit + 1.0 / max(1.0, self.limit))
+            return
+        # At the known ceiling: probe one more slot after probe_after successes.
+        self._probe_credit += 1.0
+        if self._probe_credit >= self.probe_after:
+            self._probe_credit = 0.0
+            self.limit = min(float(self.maximum), float(int(self.limit) + 1))
+
+    def stats(self) -> dict:
+        return {
+            'limit': int(self.limit),
+            'peak_in_flight': self.peak,
+            'requests': self.requests,
+            'throttled': self.throttled,
+        }
+
+
+class UserLocks:
+    """One request in flight per user: a lock per user with a request in flight or waiting."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = {}  # user -> [lock, holders and waiters]
+        self.busy = 0  # users with a request in flight (tests)
+
+    def enter(self, user):
+        with self._lock:
+            entry = self._users.get(user)
+            if entry is None:
+                entry = self._users[user] = [threading.Lock(), 0]
+            entry[1] += 1
+        entry[0].acquire()
+        with self._lock:
+            self.busy += 1
+
+    def leave(self, user):
+        with self._lock:
+            entry = self._users[user]
+            self.busy -= 1
+            entry[0].release()
+            entry[1] -= 1
+            if not entry[1]:
+                del self._users[user]
+
+    def is_busy(self, user) -> bool:
+        with self._lock:
+            entry = self._users.get(user)
+            return entry is not None and entry[0].locked()
 
 
 class _Slot:
-    def __init__(self, limiter):
+    __slots__ = ('limiter', 'user', 'status', 'sequence', 'started')
+
+    def __init__(self, limiter, user=None):
         self.limiter = limiter
+        self.user = user
         self.status = None
+        self.sequence = 0
+        self.started = None
 
     def report(self, status):
         self.status = status
 
     def __enter__(self):
-        self.limiter._acquire()
+        self.sequence = self.limiter._acquire(self.user)
+        self.started = self.limiter.clock()
         return self
 
     def __exit__(self, exc_type, exc, traceback):
-        self.limiter._release(self.status)
+        self.limiter._release(self.sequence, self.user, self.status, self.limiter.clock() - self.started)
         return False
+
+
+class GraphLimiter:
+    """Reads and writes paced apart, each by its own AdaptiveLimiter: throttled uploads lower the
+    write limit only, and the reads of the users still to compare go on at their own pace. One
+    request in flight per user across both lanes."""
+
+    def __init__(self, initial=4, maximum=64, clock=time.monotonic, **options):
+        self.users = UserLocks()
+        self.reads = AdaptiveLimiter(initial=initial, maximum=maximum, clock=clock, name='reads', users=self.users, **options)
+        self.writes = AdaptiveLimiter(initial=min(initial, 2), maximum=maximum, clock=clock, name='writes', users=self.users, **options)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self.peak = 0
+
+    def lane(self, method):
+        return self.writes if (method or 'GET').upper() in WRITE_METHODS else self.reads
+
+    def slot(self, method=None, user=None):
+        # The lanes share the per-user locks: a user's read and write never overlap either.
+        return _CountingSlot(self, self.lane(method).slot(method, user))
+
+    @property
+    def throttled(self) -> int:
+        return self.reads.throttled + self.writes.throttled
+
+    @property
+    def requests(self) -> int:
+        return self.reads.requests + self.writes.requests
+
+    def stats(self) -> dict:
+        return {
+            'peak_in_flight': self.peak,
+            'throttled': self.throttled,
+            'requests': self.requests,
+            'reads': self.reads.stats(),
+            'writes': self.writes.stats(),
+        }
+
+
+class _CountingSlot:
+    __slots__ = ('owner', 'inner')
+
+    def __init__(self, owner, inner):
+        self.owner = owner
+        self.inner = inner
+
+    def report(self, status):
+        self.inner.report(status)
+
+    def __enter__(self):
+        self.inner.__enter__()
+        with self.owner._lock:
+            self.owner._in_flight += 1
+            self.owner.peak = max(self.owner.peak, self.owner._in_flight)
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        with self.owner._lock:
+            self.owner._in_flight -= 1
+        return self.inner.__exit__(exc_type, exc, traceback)

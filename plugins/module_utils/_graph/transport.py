@@ -177,16 +177,18 @@ def error_from_response(response, method: str, url: str) -> GraphError:
     )
 
 
-def send_with_retries(http, method: str, url: str, policy: RetryPolicy, limiter=None, **kwargs):
+def send_with_retries(http, method: str, url: str, policy: RetryPolicy, limiter=None, limit_key=None, **kwargs):
     """Send one request, retrying 429/502/503/504 and connection failures.
 
     Returns the final response (any status); raises GraphError when connection failures
-    outlast the retries. ``limiter`` (optional) bounds and adapts concurrency."""
+    outlast the retries. ``limiter`` (optional) bounds and adapts concurrency; ``limit_key``
+    (the user a photo request is about) keeps one request per user in flight. A retry waits
+    outside the limiter: a worker honouring Retry-After holds no place in flight."""
     attempt = 0
     while True:
         try:
             if limiter:
-                with limiter.slot() as slot:
+                with limiter.slot(method, limit_key) as slot:
                     response = http.request(method, url, **kwargs)
                     slot.report(response.status_code)
             else:
