@@ -11,7 +11,7 @@ import time
 
 from .connection import describe
 from .service import seed as seedmod
-from .service.config import LOAD_MODELS, MODES
+from .service.config import EMPTY_PHOTO, LOAD_MODELS, MODES, UNKNOWN_USER_PHOTO
 from .service.fsutil import read_json
 
 EXIT_ADDRESS_IN_USE = 3
@@ -49,6 +49,24 @@ def _parser():
     )
     serve.add_argument('--token-lifetime', type=int, default=3599)
     serve.add_argument('--token-early-expiry', type=float, default=0, help='reject tokens older than this many seconds (0 = off)')
+    serve.add_argument(
+        '--unknown-user-photo',
+        choices=UNKNOWN_USER_PHOTO,
+        default='Request_ResourceNotFound',
+        help='404 code for an unknown user on the photo endpoints (ImageNotFound: as live tenants answer)',
+    )
+    serve.add_argument(
+        '--limited-members',
+        type=str.lower,
+        choices=('true', 'false'),
+        default='false',
+        help='members seen by an app without a user-read role carry only @odata.type and id (as live)',
+    )
+    serve.add_argument('--visibility-delay', type=float, default=0.0, help='seconds a photo read returns the state before a PUT/DELETE')
+    serve.add_argument(
+        '--wrap-errors', type=str.lower, choices=('true', 'false'), default='false', help='photo errors wrapped as UnknownError'
+    )
+    serve.add_argument('--empty-photo', choices=EMPTY_PHOTO, default='404', help='no photo: 404 ImageNotFound or 200 1x1 image/gif')
     serve.add_argument('--fault-seed', type=int)
     serve.add_argument('--identity-header', default='fake-identity-header')
     serve.add_argument('--verbose', action='store_true', help='log every request to stderr')
@@ -102,6 +120,11 @@ def _serve(args):
         request_burst=args.request_burst,
         write_rate=args.write_rate,
         write_burst=args.write_burst,
+        unknown_user_photo=args.unknown_user_photo,
+        limited_members=args.limited_members,
+        visibility_delay=args.visibility_delay,
+        wrap_errors=args.wrap_errors,
+        empty_photo=args.empty_photo,
     )
     stopping = threading.Event()
 

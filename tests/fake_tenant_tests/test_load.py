@@ -43,7 +43,7 @@ def test_concurrency_cap(make_tenant):
     assert all(0 < float(r.headers['Retry-After']) <= 1 for r in throttled)
     assert throttled[0].json()['error'] == {
         **throttled[0].json()['error'],
-        'code': 'TooManyRequests',
+        'code': 'ApplicationThrottled',  # the live code of the MailboxConcurrency 429 (issue 9, item 12)
         'message': 'Application is over its MailboxConcurrency limit.',
     }
     stats = tenant.stats()

@@ -87,7 +87,7 @@ def test_model_b_caps_each_mailbox_at_four_and_only_that_mailbox(make_tenant):
     _wait_in_flight(tenant, 4)
     fifth = client.get(PHOTO % ALICE)
     assert fifth.status_code == 429
-    assert fifth.json()['error']['code'] == 'TooManyRequests'
+    assert fifth.json()['error']['code'] == 'ApplicationThrottled'
     assert fifth.json()['error']['message'] == 'Application is over its MailboxConcurrency limit.'
     assert float(fifth.headers['Retry-After']) > 0
     # A refused write does no work.

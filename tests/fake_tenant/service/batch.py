@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 from .http_types import Request, graph_error, json_response
 
 MAX_REQUESTS = 20
+# The properties of a batch request item (json-batching.md); anything else, e.g. a misspelt 'depends_on', is refused.
+ITEM_KEYS = frozenset(['id', 'method', 'url', 'headers', 'body', 'dependsOn', 'atomicityGroup'])
 PARALLELISM = 4  # Outlook-backed workloads run up to four batch items at a time
 _SKIP_HEADERS = ('content-length', 'date', 'connection', 'request-id', 'client-request-id')
 
@@ -30,6 +32,9 @@ def _validate(payload):
         if not isinstance(item, dict) or not item.get('method') or not isinstance(item.get('url'), str) or item.get('id') in (None, ''):
             raise BatchError('Invalid batch payload format: every request needs id, method and url.')
         ident = str(item['id'])
+        unknown = sorted(set(item) - ITEM_KEYS)
+        if unknown:
+            raise BatchError("Invalid batch payload format: request %s has the unknown property '%s'." % (ident, unknown[0]))
         if ident in seen:
             raise BatchError('Request ID %s is duplicated.' % ident)
         seen[ident] = item

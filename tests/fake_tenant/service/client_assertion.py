@@ -23,7 +23,8 @@ def _unverified(assertion):
 
 
 def verify(app, assertion, token_endpoints, external_issuer, external_public_key):
-    """Raise AssertionRejected unless the assertion authenticates app."""
+    """Raise AssertionRejected unless the assertion authenticates app; return which form it used
+    ('federated', or the algorithm and thumbprint header of a certificate assertion: 'PS256 x5t#S256', 'RS256 x5t')."""
     header, claims = _unverified(assertion)
     federated = [
         dict(c, issuer=c['issuer'].replace('{authority_host}', external_issuer[: -len('/external-idp')]))
@@ -31,8 +32,10 @@ def verify(app, assertion, token_endpoints, external_issuer, external_public_key
     ]
     if claims.get('iss') != app['client_id'] and federated:
         _verify_federated(federated, assertion, claims, external_issuer, external_public_key)
-    else:
-        _verify_certificate(app, assertion, header, claims, token_endpoints)
+        return 'federated'
+    _verify_certificate(app, assertion, header, claims, token_endpoints)
+    thumbprint = 'x5t#S256' if header.get('x5t#S256') else 'x5t' if header.get('x5t') else 'no thumbprint'
+    return '%s %s' % (header.get('alg'), thumbprint)
 
 
 def _verify_federated(credentials, assertion, claims, external_issuer, external_public_key):

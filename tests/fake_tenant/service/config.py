@@ -22,7 +22,16 @@ DEFAULTS = {
     'request_burst': 0,
     'write_rate': 0.0,
     'write_burst': 0,
+    # Live-like behaviours of issue 9 (docs/fake-tenant.md, "Fidelity"); the defaults keep the older, tidier answers.
+    'unknown_user_photo': 'Request_ResourceNotFound',
+    'limited_members': False,
+    'visibility_delay': 0.0,
+    'wrap_errors': False,
+    'empty_photo': '404',
 }
+
+UNKNOWN_USER_PHOTO = ('Request_ResourceNotFound', 'ImageNotFound')
+EMPTY_PHOTO = ('404', 'gif')
 
 MODES = ('realistic', 'passthrough')
 LOAD_MODELS = ('A', 'B')  # A: per-app cap; B: documented limits (service/load.py)
@@ -65,6 +74,27 @@ def _dimension(value):
     return value
 
 
+def _choice(choices, name):
+    def convert(value):
+        value = str(value)
+        if value not in choices:
+            raise ValueError('%s must be one of %s' % (name, ', '.join(choices)))
+        return value
+
+    return convert
+
+
+def _flag(value):
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ('1', 'true', 'yes', 'on'):
+        return True
+    if text in ('0', 'false', 'no', 'off'):
+        return False
+    raise ValueError('expected a boolean, got %r' % value)
+
+
 def _load_model(value):
     value = str(value).upper()
     if value not in LOAD_MODELS:
@@ -92,6 +122,11 @@ CONVERTERS = {
     'request_burst': _non_negative(int),
     'write_rate': _non_negative(float),
     'write_burst': _non_negative(int),
+    'unknown_user_photo': _choice(UNKNOWN_USER_PHOTO, 'unknown_user_photo'),
+    'limited_members': _flag,
+    'visibility_delay': _non_negative(float),
+    'wrap_errors': _flag,
+    'empty_photo': _choice(EMPTY_PHOTO, 'empty_photo'),
 }
 
 

@@ -43,8 +43,8 @@ class TenantService:
         self.tokens.stats = self.stats  # counts the rejections of token_expire_every
         self.external_idp = ExternalIdP(self.state_dir, site.authority_host)
         self.info = self._info()
-        directory = DirectoryResource(self.store, site.graph_url)
-        photos = PhotoResource(self.store, self.config, RenditionCache(), directory, site.graph_url)
+        directory = DirectoryResource(self.store, site.graph_url, self.config)
+        photos = PhotoResource(self.store, self.config, RenditionCache(), directory, site.graph_url, self.store.tenant_id)
         entra = EntraResource(self.store, self.tokens, self.stats, site, self.external_idp, identity_header)
         admin = AdminApp(admin_routes(AdminResource(self)))
         self.graph = GraphApp(

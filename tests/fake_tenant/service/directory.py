@@ -10,18 +10,25 @@ GROUP_READ = frozenset(['GroupMember.Read.All', 'Group.Read.All', 'Group.ReadWri
 SETTINGS_READ = frozenset(['PeopleSettings.Read.All', 'PeopleSettings.ReadWrite.All'])
 SETTINGS_WRITE = frozenset(['PeopleSettings.ReadWrite.All'])
 
-USER_DEFAULT = ('id', 'userPrincipalName', 'mail', 'mailNickname', 'displayName')
-USER_PROPS = USER_DEFAULT + (
-    'givenName',
-    'surname',
-    'accountEnabled',
-    'userType',
-    'jobTitle',
-    'department',
+# The v1.0 user resource's default properties (returned without $select); mailNickname is not one of them.
+USER_DEFAULT = (
     'businessPhones',
+    'displayName',
+    'givenName',
+    'jobTitle',
+    'mail',
     'mobilePhone',
     'officeLocation',
     'preferredLanguage',
+    'surname',
+    'userPrincipalName',
+    'id',
+)
+USER_PROPS = USER_DEFAULT + (
+    'mailNickname',
+    'accountEnabled',
+    'userType',
+    'department',
     'otherMails',
     'proxyAddresses',
     'employeeId',
@@ -55,9 +62,10 @@ def query_error(req, exc):
 class DirectoryResource:
     """Handlers of /users, /groups and photoUpdateSettings; needs only the store and the Graph root URL."""
 
-    def __init__(self, store, graph_url):
+    def __init__(self, store, graph_url, config=None):
         self.store = store
         self.graph_url = graph_url
+        self.config = config
 
     @staticmethod
     def require(req, claims, roles):
@@ -225,11 +233,16 @@ class DirectoryResource:
         body.update(count)
         if next_link:
             body['@odata.nextLink'] = next_link
+        # Without a user-read role, live tenants answer users with only @odata.type and id (limited information).
+        limited = bool(self.config and self.config.limited_members) and USER_READ.isdisjoint(claims.get('roles') or ())
         values = []
         for odata_type, obj in chunk:
             default = USER_DEFAULT if odata_type == '#microsoft.graph.user' else GROUP_DEFAULT
             item = {'@odata.type': odata_type}
-            item.update({k: v for k, v in odata.project(obj, selected, default).items() if k in obj or k in default})
+            if limited and odata_type == '#microsoft.graph.user':
+                item['id'] = obj['id']
+            else:
+                item.update({k: v for k, v in odata.project(obj, selected, default).items() if k in obj or k in default})
             values.append(item)
         body['value'] = values
         return json_response(200, body)

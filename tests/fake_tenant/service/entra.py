@@ -171,9 +171,10 @@ class EntraResource:
                 for t in (tenant, self.store.tenant_id, self.store.tenant_domain)
             ]
             try:
-                client_assertion.verify(app, assertion, endpoints, self.external_idp.issuer, self.external_idp.public_key)
+                form_used = client_assertion.verify(app, assertion, endpoints, self.external_idp.issuer, self.external_idp.public_key)
             except client_assertion.AssertionRejected as exc:
                 return self._aad_error(401, 'invalid_client', exc.code, exc.message, req)
+            self.stats.assertion(form_used)
             return None
         return self._aad_error(
             401,

@@ -1,12 +1,44 @@
 """Graph listener: bearer-token check, load model, then the handler the route table names."""
 
+import json
+import re
+
 from . import batch
-from .http_types import DROP, format_seconds, graph_error
-from .load import THROTTLE_CODE, WRITE_METHODS, Throttled
+from .http_types import DROP, Response, format_seconds, graph_error
+from .load import CONCURRENCY_MESSAGE, THROTTLE_CODE, WRITE_METHODS, Throttled
 from .routing import split_path
 from .tokens import GRAPH_APP_ID, TokenError
 
 BATCH_KEY = 'POST /v1.0/$batch'
+# Key-as-function form of Microsoft's examples: /users('$x@contoso.com') names the same user as /users/$x@contoso.com.
+KEY_SEGMENT = re.compile(r"^(users|groups)\('(.*)'\)$", re.IGNORECASE | re.DOTALL)
+# The MailboxConcurrency 429 carries this code live (learn Q&A 734143, 1660054); rate limits keep TooManyRequests.
+CONCURRENCY_CODE = 'ApplicationThrottled'
+# Errors the live service was seen wrapping in UnknownError (setting wrap_errors): not throttling, not 5xx.
+WRAPPED_STATUSES = (400, 403, 404, 413)
+
+
+def key_form(parts):
+    """Path segments with ``users('key')`` split into ``users``, ``key`` (quotes undoubled)."""
+    out = []
+    for part in parts:
+        match = KEY_SEGMENT.match(part)
+        if match:
+            out += [match.group(1), match.group(2).replace("''", "'")]
+        else:
+            out.append(part)
+    return out
+
+
+def wrap_unknown_error(response):
+    """The live shape of microsoft-graph-docs#11992: code UnknownError, the real error as JSON text in message."""
+    try:
+        error = json.loads(response.body.decode('utf-8'))['error']
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return response
+    inner = {'error': {'code': error.get('code'), 'message': error.get('message')}}
+    error = dict(error, code='UnknownError', message=json.dumps(inner))
+    return Response(response.status, json.dumps({'error': error}, separators=(',', ':')).encode('utf-8'), response.headers)
 
 
 class GraphApp:
@@ -50,6 +82,7 @@ class GraphApp:
         parts = split_path(req.path)
         if parts and parts[0] == '_fake' and not req.batch_item:
             return None, self.admin.handle(req)
+        parts = key_form(parts)
         match = self.routes.match(req.method, parts)
         key = match.key
         if claims is None:
@@ -82,13 +115,16 @@ class GraphApp:
         write = req.method in WRITE_METHODS
         admission = load.admit(claims.get('appid', ''), self._mailbox(route, params), write, req.arrived)
         if isinstance(admission, Throttled):
-            return graph_error(req, 429, THROTTLE_CODE, admission.message, {'Retry-After': format_seconds(admission.retry_after)})
+            code = CONCURRENCY_CODE if admission.message == CONCURRENCY_MESSAGE else THROTTLE_CODE
+            return graph_error(req, 429, code, admission.message, {'Retry-After': format_seconds(admission.retry_after)})
         try:
             fault = load.roll_fault(allow_drop=not req.batch_item)
             if fault is not None:
                 load.finish(admission)
                 return self._fault_response(req, fault)
             response = route.handler(req, claims, params)
+            if route.mailbox and response.status in WRAPPED_STATUSES and self.config.wrap_errors:
+                response = wrap_unknown_error(response)
             over_latency = load.finish(admission)
             if response.status == 429:
                 self.stats.throttle('scenario')  # an injected per-user 429 (seed scenario 'throttled')

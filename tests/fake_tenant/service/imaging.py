@@ -32,8 +32,9 @@ def _open(data, max_dimension=None):
             # DCT-domain downscale while decoding: big camera JPEGs would otherwise cost seconds.
             image.draft(image.mode, (max_dimension, max_dimension))
         image.load()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise ImageRejected('The photo could not be decoded as a JPEG or PNG image: %s' % exc) from None
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        # Not Pillow's text: it holds a Python object representation (<_io.BytesIO object at 0x...>).
+        raise ImageRejected('The photo could not be decoded as a JPEG or PNG image.') from None
     return image
 
 

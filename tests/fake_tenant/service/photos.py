@@ -1,6 +1,8 @@
 """/users/{id}/photo and /photos: metadata, bytes, renditions, upload and delete."""
 
 import hashlib
+import threading
+import time
 
 from . import imaging
 from .http_types import Response, format_seconds, graph_error, json_response
@@ -31,27 +33,40 @@ PLACEHOLDER_GIF = (
 )
 
 
+# The photo endpoints answer a missing role with Exchange's code, not the directory's Authorization_RequestDenied.
+ACCESS_DENIED_MESSAGE = 'Access is denied. Check credentials and try again.'
+
+
 def image_not_found(req):
     return graph_error(req, 404, 'ImageNotFound', NOT_FOUND_MESSAGE)
+
+
+def access_denied(req):
+    return graph_error(req, 403, 'ErrorAccessDenied', ACCESS_DENIED_MESSAGE)
 
 
 class PhotoResource:
     """Handlers of the photo routes; needs the store, the runtime config, the rendition cache and the directory."""
 
-    def __init__(self, store, config, renditions, directory, graph_url):
+    def __init__(self, store, config, renditions, directory, graph_url, tenant_id=''):
         self.store = store
         self.config = config
         self.renditions = renditions
-        self.users = directory  # DirectoryResource, for lookups and the 403/404 shapes
+        self.users = directory  # DirectoryResource, for lookups and the 404 shape
         self.graph_url = graph_url
+        self.tenant_id = tenant_id
+        # visibility_delay: user id -> (the record reads still show, or None for "no photo"; monotonic time it ends)
+        self._stale = {}
+        self._stale_lock = threading.Lock()
 
     # ----- shared gates ---------------------------------------------------------------
     def _user(self, req, claims, key, roles):
-        denied = self.users.require(req, claims, roles)
-        if denied is not None:
-            return None, denied
+        if roles.isdisjoint(claims.get('roles') or ()):
+            return None, access_denied(req)
         user, missing = self.users.lookup(req, key)
         if missing is not None:
+            if self.config.unknown_user_photo == 'ImageNotFound':
+                return None, image_not_found(req)  # what live tenants answer for an unknown UPN (reference §4)
             return None, missing
         scenario = self._scenario_error(req, user)
         return user, scenario
@@ -71,7 +86,7 @@ class PhotoResource:
                 req, 404, 'MailboxNotHostedInExchangeOnline', 'The mailbox is hosted on-premises and cannot be reached through this API.'
             )
         if scenario == 'access_denied':
-            return graph_error(req, 403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.')
+            return access_denied(req)
         if scenario == 'throttled':
             return graph_error(
                 req, 429, 'TooManyRequests', 'Please retry again later.', {'Retry-After': format_seconds(self.config.retry_after)}
@@ -109,6 +124,7 @@ class PhotoResource:
         if size is None:
             return {
                 '@odata.context': "%s/$metadata#users('%s')/photo/$entity" % (base, user['id']),
+                '@odata.id': "%s/v2/%s/users('%s')/photo" % (self.graph_url, self.tenant_id, user['id']),
                 '@odata.mediaContentType': record['content_type'],
                 '@odata.mediaEtag': '"%s"' % record['media_etag'],
                 'id': '%dx%d' % (record['width'], record['height']),
@@ -129,24 +145,50 @@ class PhotoResource:
         return Response(200, data, {'Content-Type': content_type, 'ETag': 'W/"%s"' % etag, 'Cache-Control': 'max-age=21600, private'})
 
     # ----- reads --------------------------------------------------------------------------
+    def _visible(self, uid):
+        """The stored photo as reads see it: for visibility_delay seconds after a write, the state before it
+        (the current setting counts, so setting it to 0 ends every window)."""
+        with self._stale_lock:
+            stale = self._stale.get(uid.lower())
+            if stale is not None:
+                if time.monotonic() < stale[1] + self.config.visibility_delay:
+                    return stale[0]
+                del self._stale[uid.lower()]
+        return self.store.get_photo(uid)
+
+    def _remember_before_write(self, uid):
+        """visibility_delay: reads keep answering what they answered before this write, for N seconds."""
+        if self.config.visibility_delay <= 0:
+            return
+        before = self._visible(uid)
+        if before is not None:
+            before = dict(before)
+        with self._stale_lock:
+            self._stale[uid.lower()] = (before, time.monotonic())
+
     def _stored_photo(self, req, claims, params):
         """(user, stored photo, None) for a readable user with a photo, else (None, None, error response)."""
         user, error = self._user(req, claims, params['id'], PHOTO_READ)
         if error is not None:
             return None, None, error
-        record = self.store.get_photo(user['id'])
+        record = self._visible(user['id'])
         if record is None:
             return user, None, image_not_found(req)
         return user, record, None
 
+    def _placeholder(self, user, record):
+        """The documented "no photo" 200 (1x1 GIF, empty mediaEtag): setting empty_photo=gif, or scenario legacy_placeholder."""
+        return record is None and user is not None and (self.config.empty_photo == 'gif' or user.get('scenario') == 'legacy_placeholder')
+
     def get_photo(self, req, claims, params):
         user, record, error = self._stored_photo(req, claims, params)
-        if record is None and user is not None and user.get('scenario') == 'legacy_placeholder':
+        if self._placeholder(user, record):
             base = self.graph_url + '/v1.0'
             return json_response(
                 200,
                 {
                     '@odata.context': "%s/$metadata#users('%s')/photo/$entity" % (base, user['id']),
+                    '@odata.id': "%s/v2/%s/users('%s')/photo" % (self.graph_url, self.tenant_id, user['id']),
                     '@odata.mediaContentType': 'image/gif',
                     '@odata.mediaEtag': '',
                     'id': '1x1',
@@ -160,7 +202,7 @@ class PhotoResource:
 
     def get_photo_value(self, req, claims, params):
         user, record, error = self._stored_photo(req, claims, params)
-        if record is None and user is not None and user.get('scenario') == 'legacy_placeholder':
+        if self._placeholder(user, record):
             return Response(200, PLACEHOLDER_GIF, {'Content-Type': 'image/gif', 'ETag': ''})
         if error is not None:
             return error
@@ -203,9 +245,8 @@ class PhotoResource:
 
     # ----- writes -------------------------------------------------------------------------
     def _write_gate(self, req, claims, params):
-        denied = self.users.require(req, claims, PHOTO_WRITE)
-        if denied is not None:
-            return None, denied
+        if PHOTO_WRITE.isdisjoint(claims.get('roles') or ()):
+            return None, access_denied(req)
         if req.method != 'DELETE' and len(req.body) > MAX_PHOTO_BYTES:
             return None, graph_error(
                 req,
@@ -240,6 +281,7 @@ class PhotoResource:
             data, stored_type, width, height = imaging.process_upload(req.body, config.mode, config.jpeg_quality, config.max_dimension)
         except imaging.ImageRejected as exc:
             return graph_error(req, 400, 'ImageInvalid', str(exc))
+        self._remember_before_write(user['id'])
         self.store.put_photo(user['id'], data, stored_type, width, height)
         return Response(200)
 
@@ -247,9 +289,12 @@ class PhotoResource:
         user, error = self._write_gate(req, claims, params)
         if error is not None:
             return error
+        if self.store.get_photo(user['id']) is None:
+            return image_not_found(req)
+        self._remember_before_write(user['id'])
         if not self.store.delete_photo(user['id']):
             return image_not_found(req)
-        return Response(204)
+        return Response(200)  # v1.0 profilephoto-delete: 200 OK
 
 
 def _derived(etag, size):

@@ -17,6 +17,7 @@ class Stats:
                 'by_method': {},
                 'by_status': {},
                 'token_requests': 0,
+                'assertions': {},  # accepted client assertions by form: 'PS256 x5t#S256', 'RS256 x5t', 'federated'
                 'peak_concurrency': 0,
                 'peak_concurrency_by_app': {},
                 'bytes_in': 0,
@@ -52,6 +53,11 @@ class Stats:
     def token_request(self):
         with self._lock:
             self._data['token_requests'] += 1
+
+    def assertion(self, form):
+        with self._lock:
+            counts = self._data['assertions']
+            counts[form] = counts.get(form, 0) + 1
 
     def fault(self, kind):
         with self._lock:
@@ -94,6 +100,6 @@ class Stats:
             data = self._data
             copy = dict(data)
             copy['by_route'] = {k: dict(v) for k, v in data['by_route'].items()}
-            for key in ('by_method', 'by_status', 'peak_concurrency_by_app', 'faults_injected', 'throttled_by_reason'):
+            for key in ('by_method', 'by_status', 'peak_concurrency_by_app', 'faults_injected', 'throttled_by_reason', 'assertions'):
                 copy[key] = dict(data[key])
             return copy
