@@ -20,12 +20,14 @@ Every "current" photo of the corpus has passed through the fake tenant's upload 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import io
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import types
 from collections import Counter
 
 COMPARE_PATHS = ('plugins/module_utils/_imaging/compare.py', 'plugins/module_utils/_compare.py')
@@ -37,8 +39,13 @@ def load_baseline(revision):
         shown = subprocess.run(['git', 'show', '%s:%s' % (revision, path)], capture_output=True, text=True, check=False)
         if shown.returncode == 0:
             source = shown.stdout.replace('module_utils._image import', 'module_utils._imaging.normalise import')
-            module = types.ModuleType('baseline_compare')
-            exec(compile(source, '%s:%s' % (revision, path), 'exec'), module.__dict__)  # noqa: S102 - our own history
+            handle, copy = tempfile.mkstemp(prefix='baseline_compare_', suffix='.py')
+            with os.fdopen(handle, 'w', encoding='utf-8') as out:
+                out.write(source)
+            spec = importlib.util.spec_from_file_location('baseline_compare', copy)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            os.unlink(copy)
             return module
     raise SystemExit('no comparison module at %s (looked for %s)' % (revision, ', '.join(COMPARE_PATHS)))
 
