@@ -3,7 +3,7 @@
 """Change detection against the generated corpus (tests/unit/corpus).
 
 One test builds a representative part of the corpus (TEST_BASES: the photos that come
-closest to the threshold, ~4,000 pairs); the API tests use a few pairs. Run
+closest to the threshold, 2,620 pairs); the API tests use a few pairs. Run
 tools/measure_corpus.py for the whole corpus (~11,000 pairs) and its margins table.
 """
 
