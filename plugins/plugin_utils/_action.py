@@ -37,5 +37,10 @@ class PhotoAction(ActionBase):
         self._supports_async = True
         result = super().run(tmp, task_vars)
         args = self.resolve_paths(dict(self._task.args))
-        result.update(self._execute_module(module_name=self._task.resolved_action, module_args=args, task_vars=task_vars))
+        # wrap_async: with ``async`` the module runs in the background like any module (poll: 0 and async_status work).
+        result.update(
+            self._execute_module(
+                module_name=self._task.resolved_action, module_args=args, task_vars=task_vars, wrap_async=self._task.async_val
+            )
+        )
         return result
