@@ -120,9 +120,10 @@ def ink(image):
     return dark / float(len(pixels)), len(set(pixels))
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def big_plan(tmp_path_factory):
-    """A check-mode run of 2,000 users whose photos all differ, plus three unknown users."""
+    """A check-mode run of 2,000 users whose photos all differ, plus three unknown users. Used by
+    one test only: under pytest-xdist every worker would build a shared fixture again."""
     from conftest import Tenant  # pylint: disable=import-outside-toplevel
     from fake_tenant import FakeTenantProcess  # pylint: disable=import-outside-toplevel
 
@@ -163,7 +164,7 @@ def big_plan(tmp_path_factory):
         process.stop()
 
 
-def test_terse_diff_is_two_lines_per_changed_user(big_plan):
+def check_terse_diff_is_two_lines_per_changed_user(big_plan):
     run, dummy, writes = big_plan
     assert writes == 0
     # The three unknown users fail; the role fails at the end, after writing every report.
@@ -179,7 +180,7 @@ def test_terse_diff_is_two_lines_per_changed_user(big_plan):
     assert len(diff_lines) == 2 * USERS
 
 
-def test_report_html_is_one_self_contained_page(big_plan):
+def check_report_html_is_one_self_contained_page(big_plan):
     dummy, reports, dummy2 = big_plan
     page = reports / 'report.html'
     size = page.stat().st_size
@@ -197,7 +198,7 @@ def test_report_html_is_one_self_contained_page(big_plan):
     print('report.html: %d bytes (%.2f MB) for %d changed users' % (size, size / 1048576.0, USERS))
 
 
-def test_report_html_renders_in_headless_chromium(big_plan, tmp_path):
+def check_report_html_renders_in_headless_chromium(big_plan, tmp_path):
     dummy, reports, dummy2 = big_plan
     shot = screenshot(reports / 'report.html', tmp_path, 'all')
     assert shot.size == SCREEN
@@ -219,7 +220,7 @@ def test_report_html_renders_in_headless_chromium(big_plan, tmp_path):
     )
 
 
-def test_contact_sheets_are_grids_split_into_pages(big_plan):
+def check_contact_sheets_are_grids_split_into_pages(big_plan):
     dummy, reports, dummy2 = big_plan
     # 2,003 declared users in chunks of 500; the stale chunks/009 of an earlier run is gone.
     chunk_dirs = sorted((reports / 'chunks').iterdir())
@@ -243,7 +244,7 @@ def test_contact_sheets_are_grids_split_into_pages(big_plan):
     assert total_pages == 13
 
 
-def test_reports_are_owner_only(big_plan):
+def check_reports_are_owner_only(big_plan):
     dummy, reports, dummy2 = big_plan
     files = [os.path.join(root, name) for root, dirs, names in os.walk(str(reports)) for name in names]
     assert len(files) > 20
@@ -251,10 +252,20 @@ def test_reports_are_owner_only(big_plan):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path
 
 
-def test_summary_links_the_html_report(big_plan):
+def check_summary_links_the_html_report(big_plan):
     dummy, reports, dummy2 = big_plan
     summary = (reports / 'summary.md').read_text()
     assert '`chunks/001/report.html`' in summary and '`report.html`' in summary
+
+
+def test_2000_user_plan(big_plan, tmp_path):
+    """The checks of the 2,000-user plan, one after the other on one run."""
+    check_terse_diff_is_two_lines_per_changed_user(big_plan)
+    check_report_html_is_one_self_contained_page(big_plan)
+    check_report_html_renders_in_headless_chromium(big_plan, tmp_path)
+    check_contact_sheets_are_grids_split_into_pages(big_plan)
+    check_reports_are_owner_only(big_plan)
+    check_summary_links_the_html_report(big_plan)
 
 
 def task(**options):
