@@ -91,6 +91,12 @@ options:
         class that needs attention) and C(report.html) (the same as a self-contained page, filtered by class). Created when
         missing.
     type: path
+  cache_dir:
+    description:
+      - Directory where the declared sources of O(compare_to) are cached once normalised, by source hash and options; the
+        same cache as M(m365.photos.user_photos), so an audit after a sync with the same options normalises nothing again.
+      - Defaults to C(~/.ansible/m365_photos/image_cache).
+    type: path
   concurrency:
     description: Requests in flight at the start; adapts between 1 and O(max_concurrency) as the service answers.
     type: int
@@ -264,6 +270,7 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.directory impor
     tenant_users,
 )
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
 from ansible_collections.m365.photos.plugins.module_utils._sync.audit import Declared, run_audit, summarise_audit, write_audit_reports
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import EXTENSIONS, safe_name
@@ -324,6 +331,7 @@ def main():
             ),
         ),
         report_dir=dict(type='path'),
+        cache_dir=dict(type='path'),
         concurrency=dict(type='int', default=4),
         max_concurrency=dict(type='int', default=16),
     )
@@ -379,7 +387,7 @@ def main():
         if compare_to is not None:
             resolver = directory_resolver(graph, compare_to['match']) if compare_to['src_dir'] and compare_to['match'] != 'upn' else None
             entries, dummy = build_inventory(compare_to['photos'], compare_to['src_dir'], resolver)
-            declared = Declared(entries)
+            declared = Declared(entries, ImageCache(params['cache_dir'], settings))
             output['declared_errors'] = declared.errors
     except GraphError as exc:
         module.fail_graph(exc, msg='Cannot list the users to audit')

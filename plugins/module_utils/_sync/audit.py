@@ -11,14 +11,16 @@ as user_photos; the photo itself is downloaded only for a user whose photo is de
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
+from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._graph import photos as _photos
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import cache_key, file_sha256, normalise_into_cache
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD, is_same_photo
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
 from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer
@@ -38,16 +40,36 @@ REPORT_MODE = 0o600
 
 
 class Declared:
-    """What the inventory says about the audited users: {user key: Entry} (by UPN and object id)."""
+    """What the inventory says about the audited users: {user key: Entry} (by UPN and object id).
+    With an ImageCache, declared sources are normalised through it, under the same keys as
+    user_photos: an audit after a sync with the same cache normalises nothing again."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, cache=None):
         self.by_key = {}
         self.errors = []
+        self.cache = cache
         for entry in entries:
             if entry.error:
                 self.errors.append({'user': entry.user, 'error': entry.error})
                 continue
             self.by_key[entry.user.lower()] = entry
+
+    def desired(self, user: str, entry, settings: dict):
+        """The DesiredPhoto of a declared entry; SourceError naming the user and the file."""
+        if self.cache is None:
+            return read_source(user, settings, entry.src, entry.content)
+        try:
+            source_sha256 = hashlib.sha256(entry.content).hexdigest() if entry.content is not None else file_sha256(entry.src)
+        except OSError as exc:
+            raise SourceError('%s: %s' % (user, unreadable_source(entry.src, exc))) from None
+        key = cache_key(source_sha256, settings)
+        found = self.cache.get(key)
+        if found is None:
+            dummy, error = normalise_into_cache(self.cache.directory, settings, key, entry.src, entry.content)
+            if error:
+                raise SourceError('%s: %s: %s' % (user, entry.source_name, error))
+            found = self.cache.get(key)
+        return found
 
     def find(self, user: dict):
         for key in (user.get('userPrincipalName'), user.get('id'), user.get('user')):
@@ -95,7 +117,7 @@ def audit_user(graph, user: dict, declared: Declared | None, settings: dict, des
             write_atomic(path, content.data)
             record['path'] = path
         if declared is not None:
-            record['class'] = _classify(record, entry, wanted, content, settings, comparer or InProcessComparer())
+            record['class'] = _classify(record, declared, entry, wanted, content, settings, comparer or InProcessComparer())
     except GraphError as exc:
         record.update(has_photo=None, error=str(exc))
         if exc.status == 401:
@@ -107,12 +129,12 @@ def audit_user(graph, user: dict, declared: Declared | None, settings: dict, des
     return record
 
 
-def _classify(record, entry, wanted, content, settings, comparer):
+def _classify(record, declared, entry, wanted, content, settings, comparer):
     if not record['has_photo']:
         return 'declared_missing' if wanted else 'no_photo'
     if not wanted:
         return 'undeclared_photo'
-    desired = read_source(record['user'], settings, entry.src, entry.content)
+    desired = declared.desired(record['user'], entry, settings)
     try:
         record['distance'] = round(comparer.distance(desired, content.data), 6)
     except ImageError:
