@@ -25,7 +25,7 @@ except ImportError:
     Image = None
 
 # Bump when the normalisation output changes, so old cache entries are not reused.
-PIPELINE_VERSION = '2'
+PIPELINE_VERSION = '3'
 DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'image_cache')
 
 
@@ -134,6 +134,9 @@ def normalise_into_cache(directory: str, settings: dict, key: str, src: str | No
     os.makedirs(os.path.dirname(image_path), exist_ok=True)
     write_atomic(image_path, image.data)
     buffer = io.BytesIO()
+    # From the JPEG bytes, not from the pixels they were encoded from: the current photo is reduced
+    # from its JPEG the same way (libjpeg's 1/8 scale), and a reference reduced another way puts an
+    # identical photo 0.28 away. That decode is at 1/8 scale: 0.9 ms against 0.8 ms from pixels.
     reduce_for_compare(image.data).save(buffer, format='PNG')  # lossless: distances stay exact
     write_atomic(compare_path, buffer.getvalue())
     meta = {

@@ -75,7 +75,6 @@ class NormalisedImage:
         self.source_height = source_height
         self.quality = quality
         self.warnings = list(warnings_list or [])
-        self.pixels = None  # the RGB image ``data`` was encoded from, when normalise_image made it
 
     def __repr__(self):
         return 'NormalisedImage(%dx%d, %d bytes, q%d, sha256=%s, source=%s %dx%d)' % (
@@ -522,8 +521,4 @@ def normalise_image(data, size=648, crop='center', background='#ffffff', quality
         out = _encode_jpeg(img, q)
     if q != quality:
         notes.append('JPEG quality lowered from %d to %d to stay under %d bytes' % (quality, q, max_bytes))
-    result = NormalisedImage(out, target, target, source_format, source_width, source_height, q, notes)
-    # The pixels the JPEG was encoded from: the comparison reference is computed from them, in
-    # memory, instead of decoding the JPEG again (see cache.normalise_into_cache).
-    result.pixels = img
-    return result
+    return NormalisedImage(out, target, target, source_format, source_width, source_height, q, notes)
