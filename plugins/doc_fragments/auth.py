@@ -30,6 +30,8 @@ options:
     description:
       - Path on the host running the module to a certificate registered for the app, either a PEM file holding the private key
         and the certificate, or a PFX (PKCS#12) file.
+      - The client assertion uses the SHA-256 form Entra ID recommends, PS256 signature with the C(x5t#S256) thumbprint header
+        (and the certificate in C(x5c)), not the deprecated SHA-1 C(x5t)/RS256 form.
       - Falls back to the E(AZURE_CLIENT_CERTIFICATE_PATH) environment variable.
     type: path
   client_certificate_password:

@@ -16,8 +16,10 @@ options:
   max_retries:
     description:
       - How many times a request is retried after throttling (HTTP 429), HTTP 502, 503 or 504, or a connection failure.
-      - The C(Retry-After) header is always honoured up to O(max_retry_wait); without it the wait grows exponentially with
-        jitter.
+      - The C(Retry-After) header is always honoured up to O(max_retry_wait); without it the first retry waits 3 seconds, as
+        Microsoft's SDKs do, and later ones back off exponentially from there with jitter.
+      - The environment variable E(M365_RETRY_FIRST_WAIT) sets that first wait in seconds (for example C(0.2) against a test
+        double).
       - From 0 to 100.
     type: int
     default: 5

@@ -20,8 +20,9 @@ options:
     type: bool
     default: true
   require_user_read:
-    description: Fail when the token lacks a permission to read users (needed for O(m365.photos.user_photos#module:match) modes
-      other than upn and for purges).
+    description: Fail when the token lacks a permission to read users, C(User.ReadBasic.All) or C(User.Read.All) (needed for
+      O(m365.photos.user_photos#module:match) modes other than upn, and for purges; without it Microsoft Graph answers group
+      members with only their id). The P(m365.photos.photo_sync#role) role sets it whenever a purge is planned.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -94,7 +95,10 @@ def main():
             'The app lacks the Microsoft Graph application permission %s (with admin consent): photos cannot be written.' % WRITE_PERMISSION
         )
     if can_read_users is False:
-        problems.append('The app lacks User.Read.All: matching files by mail nickname or mail, and purges, cannot list users.')
+        problems.append(
+            'The app lacks a user-read permission (User.ReadBasic.All or User.Read.All): matching files by mail nickname '
+            'or mail cannot list users, and a purge would see group members without their userPrincipalName.'
+        )
     settings = None
     try:
         settings = photo_update_settings(graph)

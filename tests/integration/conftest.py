@@ -19,6 +19,8 @@ from fake_tenant import (
 )
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+# In-process clients (test_graph_layer) too: the first retry without Retry-After waits 0.2 s here, not Graph's 3 s.
+os.environ.setdefault('M365_RETRY_FIRST_WAIT', '0.2')
 COLLECTIONS = os.path.join(REPO, 'build', 'collections')
 sys.path.insert(0, os.path.join(REPO, 'tools'))
 

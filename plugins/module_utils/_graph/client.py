@@ -28,6 +28,9 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.transport impor
 
 USER_AGENT = 'm365.photos-ansible-collection'
 UNEXPECTED = 'unexpected answer from Microsoft Graph'
+# Sign-ins one request may do after 401s. More than one: under concurrency a token renewed by one
+# thread can itself expire (or be rotated) before another thread's retry lands with it.
+MAX_RENEWALS = 3
 
 
 class UnexpectedAnswer(GraphError):
@@ -75,6 +78,21 @@ def user_path(user: str) -> str:
     return '/users/' + quoted
 
 
+class _Bearer:
+    """requests ``auth``: sets the Authorization header each time a request is sent, retries
+    included, from the credential's current token. A retry after a long Retry-After or backoff
+    then carries the token another thread renewed meanwhile, not the one it started with."""
+
+    def __init__(self, credential):
+        self.credential = credential
+        self.token = None
+
+    def __call__(self, request):
+        self.token = self.credential.token()
+        request.headers['Authorization'] = 'Bearer ' + self.token
+        return request
+
+
 class GraphClient:
     """Graph requests with one credential, one connection pool and one retry policy. Paths are
     relative to the v1.0 root; ``url()`` builds absolute ones for another API version."""
@@ -109,8 +127,11 @@ class GraphClient:
         url = path if path.startswith(('https://', 'http://')) else self.base + path
         send_headers = {'User-Agent': USER_AGENT, 'client-request-id': new_client_request_id()}
         send_headers.update(headers or {})
-        for renewed in (False, True):
-            send_headers['Authorization'] = 'Bearer ' + self.credential.token()
+        bearer = _Bearer(self.credential)
+        for attempt in range(MAX_RENEWALS + 1):
+            renewed = attempt == MAX_RENEWALS  # the last attempt: a 401 now is final
+            token = self.credential.token()
+            send_headers['Authorization'] = 'Bearer ' + token
             response = send_with_retries(
                 self.http,
                 method,
@@ -123,9 +144,10 @@ class GraphClient:
                 data=data,
                 headers=send_headers,
                 stream=stream,
+                auth=bearer,
             )
             if response.status_code == 401 and not renewed:
-                self.credential.invalidate()
+                self.credential.invalidate(token)  # only if no other thread has renewed it yet
                 continue
             break
         if response.status_code >= 400:

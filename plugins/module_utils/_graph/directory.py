@@ -26,6 +26,69 @@ def odata_quote(value: str) -> str:
     return "'%s'" % value.replace("'", "''")
 
 
+class UnknownUser(GraphError):
+    """The directory has no such user: the photo endpoints' "no photo" answer was about a typo."""
+
+    def __str__(self):
+        return self.message
+
+
+class LimitedMembers(GraphError):
+    """Group members without userPrincipalName: the app cannot read users."""
+
+    def __str__(self):
+        return self.message
+
+
+# Application roles that let an app read users' userPrincipalName (User.ReadBasic.All is the least).
+USER_READ_ROLES = ('User.ReadBasic.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All')
+
+# Graph's 404 codes for an unknown user on the directory endpoints.
+USER_NOT_FOUND = frozenset(['Request_ResourceNotFound', 'ResourceNotFound'])
+
+
+def _known_users(graph) -> dict:
+    """Per-run cache on the client: folded user key -> True (exists), or the request-id (or False) of the
+    answer that said it does not."""
+    known = getattr(graph, 'known_users', None)
+    if known is None:
+        known = graph.known_users = {}
+    return known
+
+
+def remember_listed(graph, users) -> None:
+    """Users that came from a directory listing exist: their "no photo" answers need no check."""
+    known = _known_users(graph)
+    for user in users:
+        for key in (user.get('id'), user.get('userPrincipalName')):
+            if key:
+                known[_fold(key)] = True
+
+
+def require_user(graph, user: str) -> None:
+    """UnknownUser unless ``user`` exists, asked once per run with ``GET /users/{u}?$select=id``.
+
+    Live tenants answer the photo endpoints for an unknown UPN with 404 ImageNotFound, the same
+    as "no photo" (reference notes, section 4): such an answer is confirmed here before it is trusted."""
+    known = _known_users(graph)
+    key = _fold(user)
+    if key not in known:
+        try:
+            graph.get_json(user_path(user), params={'$select': 'id'}, user=user)
+            known[key] = True
+        except GraphError as exc:
+            if exc.status != 404:
+                raise
+            known[key] = exc.request_id or False  # not True: does not exist (the request-id of the answer that said so)
+    if known[key] is not True:
+        raise UnknownUser(
+            'user %s does not exist in the tenant (check the userPrincipalName or object id, and tenant_id)' % user,
+            status=404,
+            code='Request_ResourceNotFound',
+            request_id=known[key] or None,
+        )
+
+
 def get_user(graph: GraphClient, user: str) -> dict:
     """The user (id, userPrincipalName, mail, mailNickname) by object id or UPN."""
     return graph.get_json(user_path(user), params={'$select': USER_SELECT}, user=user)
@@ -54,7 +117,9 @@ def directory_resolver(graph: GraphClient, match: str) -> Callable[[str], str | 
     The returned function gives None for a stem that matches no user."""
     attribute = MATCH_ATTRIBUTES[match]
     index = {}
-    for user in list_users(graph):
+    users = list(list_users(graph))
+    remember_listed(graph, users)
+    for user in users:
         if user.get(attribute):
             index[_fold(user[attribute])] = user['userPrincipalName']
     return lambda stem: index.get(_fold(stem))
@@ -89,7 +154,20 @@ def group_members(graph: GraphClient, group_id: str, transitive: bool = True) ->
             # Services without transitiveMembers (or a group that does not exist: this fails again).
     if members is None:
         members = list(graph.iterate('/groups/%s/members' % group_id, params=params))
-    return [m for m in members if m.get('userPrincipalName') and m.get('@odata.type', USER_TYPE) == USER_TYPE]
+    users = [m for m in members if m.get('@odata.type', USER_TYPE) == USER_TYPE]
+    limited = [m for m in users if not m.get('userPrincipalName')]
+    if limited:
+        # Without a user-read role Graph answers members with only @odata.type and id ("limited
+        # information"): filtering on userPrincipalName would silently see nobody, and purge nobody.
+        raise LimitedMembers(
+            'group %s: %d of its %d user members came back without userPrincipalName (limited information): the '
+            'application lacks the Microsoft Graph application permission %s or %s. Add one of them and grant admin '
+            'consent; nothing was changed.' % (group_id, len(limited), len(users), USER_READ_ROLES[0], USER_READ_ROLES[1]),
+            status=200,
+            code='LimitedInformation',
+        )
+    remember_listed(graph, users)
+    return users
 
 
 def purge_members(graph: GraphClient, group: str) -> list[dict]:

@@ -90,7 +90,26 @@ def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
     if not isinstance(error, dict):
         return None, None, None
     inner = error.get('innerError') or error.get('innererror') or {}
-    return error.get('code'), error.get('message'), inner.get('request-id')
+    request_id = inner.get('request-id') if isinstance(inner, dict) else None
+    code, message = unwrap_unknown_error(error.get('code'), error.get('message'))
+    return code, message, request_id
+
+
+def unwrap_unknown_error(code, message):
+    """(code, message) of the real error when Graph wrapped it in ``UnknownError`` with the error
+    serialised as JSON in ``message`` (microsoft-graph-docs#11992, #12219; msgraph-sdk-dotnet#1247),
+    so hints see ``ErrorAccessDenied`` or ``ImageNotFound``; anything else unchanged."""
+    if code != 'UnknownError' or not isinstance(message, str) or not message.lstrip().startswith('{'):
+        return code, message
+    try:
+        wrapped = json.loads(message)
+    except ValueError:
+        return code, message
+    real = wrapped.get('error', wrapped) if isinstance(wrapped, dict) else None
+    if not isinstance(real, dict) or not isinstance(real.get('code'), str) or not real.get('code'):
+        return code, message
+    real_message = real.get('message')
+    return real['code'], real_message if isinstance(real_message, str) and real_message else message
 
 
 def hint_for(status, code, message, token_roles=None, method: str = 'GET', user: str | None = None) -> str | None:
@@ -143,8 +162,9 @@ def hint_for(status, code, message, token_roles=None, method: str = 'GET', user:
                 'API permissions and grant admin consent.' % WRITE_PERMISSION
             )
         return (
-            'The application lacks a Microsoft Graph read permission (ProfilePhoto.Read.All for photos, User.Read.All for '
-            'users, GroupMember.Read.All for groups). Add it and grant admin consent.'
+            'The application lacks a Microsoft Graph read permission (ProfilePhoto.Read.All for photos, User.ReadBasic.All '
+            'or User.Read.All for users, GroupMember.Read.All for groups, which needs User.ReadBasic.All or User.Read.All '
+            'too to see the members\' names). Add it and grant admin consent.'
         )
     if status == 413:
         return 'The photo is larger than the 4 MB Microsoft Graph accepts: lower quality or size.'

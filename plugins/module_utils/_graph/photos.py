@@ -8,13 +8,18 @@
 The legacy placeholder is recognised by its GIF content type and empty ETag together, never by
 its 1x1 size alone: a real photo that small must not read as "no photo" (it would be uploaded on
 every run). A 2xx answer of the wrong kind (HTML, a JSON list, text where an image belongs)
-raises UnexpectedAnswer."""
+raises UnexpectedAnswer.
+
+Every "no photo" answer (404 ImageNotFound, the placeholder) is confirmed once per run with the
+directory before it is trusted: live tenants give it for unknown users too. An unknown user raises
+directory.UnknownUser ("user ... does not exist in the tenant") in every module."""
 
 from __future__ import annotations
 
 import hashlib
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.client import unexpected_answer, user_path
+from ansible_collections.m365.photos.plugins.module_utils._graph.directory import USER_NOT_FOUND, UnknownUser, require_user
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 
 
@@ -62,14 +67,34 @@ def is_placeholder(content_type: str | None, etag: str | None) -> bool:
     return (content_type or '').split(';')[0].strip().lower() == 'image/gif' and _empty_etag(etag)
 
 
+def _no_photo(graph, user: str) -> None:
+    """None, once the directory confirms the user exists (UnknownUser otherwise)."""
+    require_user(graph, user)
+
+
+def _user_missing(exc: GraphError, user: str) -> GraphError:
+    """The photo endpoints' own "no such user" (Request_ResourceNotFound) said the same way as a confirmed one."""
+    if exc.status == 404 and exc.code in USER_NOT_FOUND:
+        return UnknownUser(
+            'user %s does not exist in the tenant (check the userPrincipalName or object id, and tenant_id)' % user,
+            status=404,
+            code=exc.code,
+            request_id=exc.request_id,
+        )
+    return exc
+
+
 def read_metadata(graph, user: str) -> PhotoMetadata | None:
     """PhotoMetadata, or None when the user has no photo. Other failures raise GraphError."""
     try:
-        return PhotoMetadata.from_graph(graph.get_json(user_path(user) + '/photo', user=user))
+        meta = PhotoMetadata.from_graph(graph.get_json(user_path(user) + '/photo', user=user))
     except GraphError as exc:
-        if exc.is_no_photo:
-            return None
-        raise
+        if not exc.is_no_photo:
+            raise _user_missing(exc, user) from None
+        meta = None
+    if meta is None:
+        _no_photo(graph, user)
+    return meta
 
 
 def read_content(graph, user: str) -> PhotoContent | None:
@@ -77,19 +102,26 @@ def read_content(graph, user: str) -> PhotoContent | None:
     try:
         response = graph.request('GET', user_path(user) + '/photo/$value', user=user)
     except GraphError as exc:
-        if exc.is_no_photo:
-            return None
-        raise
+        if not exc.is_no_photo:
+            raise _user_missing(exc, user) from None
+        _no_photo(graph, user)
+        return None
     content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
     if not content_type.startswith('image/') or not response.content:
         raise unexpected_answer(response, 'GET', user_path(user) + '/photo/$value', 'image bytes')
     if is_placeholder(content_type, response.headers.get('ETag')):
+        _no_photo(graph, user)
         return None  # legacy 'no photo' placeholder
     return PhotoContent(response.content, response.headers.get('ETag'), content_type)
 
 
 def upload(graph, user: str, data: bytes, content_type: str = 'image/jpeg') -> None:
-    graph.request('PUT', user_path(user) + '/photo/$value', data=data, headers={'Content-Type': content_type}, user=user)
+    try:
+        graph.request('PUT', user_path(user) + '/photo/$value', data=data, headers={'Content-Type': content_type}, user=user)
+    except GraphError as exc:
+        if exc.status == 404:
+            require_user(graph, user)  # an unknown user's PUT answers ImageNotFound live: say what it means
+        raise _user_missing(exc, user) from None
 
 
 def remove(graph, user: str) -> bool:
@@ -98,6 +130,7 @@ def remove(graph, user: str) -> bool:
         graph.request('DELETE', user_path(user) + '/photo/$value', user=user)
     except GraphError as exc:
         if exc.is_no_photo:
+            _no_photo(graph, user)
             return False
-        raise
+        raise _user_missing(exc, user) from None
     return True

@@ -5,8 +5,13 @@
 """Access tokens for Microsoft Graph from msal: client secret, certificate, workload identity
 federation, managed identity, or a token acquired elsewhere.
 
-Every credential offers ``token()`` (thread-safe, cached) and ``invalidate()`` (drop the token
-the service just rejected, so the next ``token()`` signs in again)."""
+Every credential offers ``token()`` (thread-safe, cached) and ``invalidate(token)`` (drop the token
+the service just rejected, so the next ``token()`` signs in again; a token another thread has
+already replaced is left alone, so sixteen workers hitting one expiry sign in once, not sixteen times).
+
+Certificates sign in with MSAL's SHA-256 form: ``{private_key, public_certificate}`` without a
+thumbprint, from which msal >= 1.35 computes the ``x5t#S256`` header and signs the assertion with
+PS256 (Entra's current guidance); the SHA-1 ``thumbprint`` form (RS256 + ``x5t``) is deprecated."""
 
 from __future__ import annotations
 
@@ -51,12 +56,12 @@ class StaticTokenCredential:
     def token(self):
         return self.access_token
 
-    def invalidate(self):
+    def invalidate(self, token=None):
         raise AuthError('The access_token was rejected (expired or for another tenant); acquire a new one.', status=401)
 
 
 def load_certificate(path: str, password: str | None = None) -> tuple[str, str, str]:
-    """Private key and certificate PEMs plus SHA-1 thumbprint from a PEM (key + cert) or PFX file."""
+    """Private key and certificate PEMs plus the SHA-256 thumbprint (hex) from a PEM (key + cert) or PFX file."""
     if x509 is None:
         raise AuthError('Certificate sign-in needs the cryptography library (installed with msal).')
     try:
@@ -80,7 +85,7 @@ def load_certificate(path: str, password: str | None = None) -> tuple[str, str, 
         raise AuthError('client_certificate_path %s must contain both the private key and the certificate.' % path)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    return key_pem.decode('ascii'), cert_pem.decode('ascii'), cert.fingerprint(hashes.SHA1()).hex()  # nosec: Entra's x5t
+    return key_pem.decode('ascii'), cert_pem.decode('ascii'), cert.fingerprint(hashes.SHA256()).hex()
 
 
 def _msal_error(result, client_id):
@@ -131,9 +136,13 @@ class MsalCredential:
                     self._cache_store.save(self._cache)
             return self._token
 
-    def invalidate(self):
-        """Drop the rejected token everywhere, including the file cache, then sign in afresh."""
+    def invalidate(self, token=None):
+        """Drop the rejected ``token`` everywhere, including the file cache, so the next ``token()``
+        signs in afresh. When another thread has already replaced it (``token`` is not the current
+        one), nothing is dropped: that thread's sign-in is the renewal."""
         with self._lock:
+            if token is not None and token != self._token:
+                return
             self._token = None
             self._app = None
             if self._cache_store:
@@ -185,8 +194,9 @@ def _client_credential(kind, params):
     if kind == 'client_secret':
         return params['client_secret']
     if kind == 'client_certificate_path':
-        key_pem, cert_pem, thumbprint = load_certificate(params['client_certificate_path'], params.get('client_certificate_password'))
-        return {'private_key': key_pem, 'thumbprint': thumbprint, 'public_certificate': cert_pem}
+        key_pem, cert_pem, dummy = load_certificate(params['client_certificate_path'], params.get('client_certificate_password'))
+        # No SHA-1 'thumbprint': msal (>= 1.35) then computes x5t#S256 from the certificate and signs with PS256.
+        return {'private_key': key_pem, 'public_certificate': cert_pem}
     path = params['federated_token_file']
 
     def assertion():

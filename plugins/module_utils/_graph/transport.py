@@ -26,6 +26,11 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.errors import G
 RETRY_STATUSES = frozenset([429, 502, 503, 504])
 BACKOFF_BASE = 0.5
 BACKOFF_CAP = 30.0
+# Without Retry-After the first retry waits this long, as Microsoft's SDK retry handlers do for throttling and
+# 5xx (msgraph-sdk-design RetryHandler.md); later ones back off exponentially from it, with jitter.
+FIRST_RETRY_WAIT = 3.0
+# Environment variable that overrides FIRST_RETRY_WAIT (seconds), e.g. to keep tests against a fake tenant fast.
+FIRST_RETRY_WAIT_ENV = 'M365_RETRY_FIRST_WAIT'
 RETRY_AFTER_CAP = 300.0
 # Waits at least this long are reported as warnings as they happen (the run looks stuck otherwise).
 LONG_WAIT = 10.0
@@ -72,6 +77,24 @@ def parse_retry_after(value: str | None, cap: float | None = RETRY_AFTER_CAP) ->
 def backoff_delay(attempt: int, rng=random) -> float:
     """Exponential backoff with full jitter: spreads retries of concurrent workers apart."""
     return rng.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)))
+
+
+def first_retry_wait() -> float:
+    """FIRST_RETRY_WAIT, or the seconds in the M365_RETRY_FIRST_WAIT environment variable when that is a number >= 0."""
+    try:
+        value = float(os.environ.get(FIRST_RETRY_WAIT_ENV, FIRST_RETRY_WAIT))
+    except ValueError:
+        return FIRST_RETRY_WAIT
+    return value if 0 <= value < float('inf') else FIRST_RETRY_WAIT
+
+
+def retry_delay(attempt: int, first_wait: float, rng=random) -> float:
+    """The wait before retry ``attempt`` (0-based) without Retry-After: ``first_wait`` first, then
+    exponential backoff from it (first_wait * 2**attempt, capped) with jitter over its upper half."""
+    if attempt == 0:
+        return first_wait
+    ceiling = min(BACKOFF_CAP, first_wait * (2**attempt))
+    return rng.uniform(ceiling / 2, ceiling)
 
 
 class VerifyingSession:
@@ -130,11 +153,12 @@ class RetryPolicy:
     ``max_retry_wait``: the longest single wait a Retry-After may impose; a longer one fails the
     request at once (RetryWaitTooLong) instead of holding the run, and the caller goes on."""
 
-    def __init__(self, max_retries=5, on_retry=None, sleep=time.sleep, max_retry_wait=120.0):
+    def __init__(self, max_retries=5, on_retry=None, sleep=time.sleep, max_retry_wait=120.0, first_wait=None):
         self.max_retries = max_retries
         self.on_retry = on_retry
         self.sleep = sleep
         self.max_retry_wait = max_retry_wait
+        self.first_wait = first_retry_wait() if first_wait is None else first_wait
 
     def check_wait(self, retry_after, response, method, url):
         """RetryWaitTooLong when the asked wait is beyond max_retry_wait."""
@@ -149,7 +173,7 @@ class RetryPolicy:
             )
 
     def wait(self, attempt, retry_after, reason):
-        delay = retry_after if retry_after is not None else backoff_delay(attempt)
+        delay = retry_after if retry_after is not None else retry_delay(attempt, self.first_wait)
         if self.max_retry_wait is not None:
             delay = min(delay, self.max_retry_wait)
         if self.on_retry:

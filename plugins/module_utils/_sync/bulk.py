@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ansible_collections.m365.photos.plugins.module_utils._files import special_source, unreadable_source
@@ -42,6 +43,11 @@ def explain(outcome, entry, from_state, desired=None):
     higher_resolution = higher_resolution_message(outcome, desired) if desired is not None else None
     if higher_resolution:
         return higher_resolution
+    if outcome.pending_since is not None:
+        return (
+            'unchanged: the upload of this photo %s ago is pending (the service still shows the photo from before it); '
+            'not sent again' % _age(outcome.pending_since)
+        )
     if outcome.action == 'unchanged':
         if entry.state == 'absent':
             return 'no photo, as declared'
@@ -55,6 +61,11 @@ def explain(outcome, entry, from_state, desired=None):
     if outcome.distance <= THRESHOLD:
         return 'uploaded: same photo, but force=true'
     return 'uploaded: the photo differs (distance %.4f > %.4f)' % (outcome.distance, THRESHOLD)
+
+
+def _age(since) -> str:
+    seconds = max(0, int(time.time() - since))
+    return '%dh%02dm' % (seconds // 3600, seconds % 3600 // 60) if seconds >= 3600 else '%dm%02ds' % (seconds // 60, seconds % 60)
 
 
 class BulkRun:
@@ -171,8 +182,9 @@ class BulkRun:
             # Looked up once while preparing; sources normalised during the run are read now.
             desired = entry.desired or self.cache.get(entry.source_key)
         known = self.state.known_etag(entry.user, entry.source_key) if self.state and desired else None
+        pending = self.state.pending_for(entry.user, entry.source_key) if self.state and desired else None
         try:
-            outcome = reconcile(self.graph, entry.user, desired, self.options, self.comparer, known_etag=known)
+            outcome = reconcile(self.graph, entry.user, desired, self.options, self.comparer, known_etag=known, pending=pending)
         except GraphError as exc:
             if self.state:
                 self.state.forget(entry.user)
@@ -196,7 +208,11 @@ class BulkRun:
                     if warning.startswith('crop=face')
                 )
         if self.state and not self.check_mode:
-            if desired is not None and outcome.action in ('uploaded', 'unchanged'):
+            if outcome.pending_since is not None:
+                pass  # still pending: the record stays as it is
+            elif desired is not None and outcome.pending_write:
+                self.state.record_pending(entry.user, entry.source_key, outcome.etag_before)
+            elif desired is not None and outcome.action in ('uploaded', 'unchanged'):
                 self.state.record(entry.user, entry.source_key, outcome.etag)
             else:
                 self.state.forget(entry.user)

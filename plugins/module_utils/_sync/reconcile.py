@@ -63,6 +63,11 @@ class Outcome:
         self.previous_content = None  # bytes of the replaced/removed photo (contact sheets)
         # Set when the current photo is a higher-resolution copy of the (smaller) declared one.
         self.higher_resolution = None
+        # State files: the ETag seen before an upload, whether the upload is not visible yet (the read after it
+        # still shows etag_before), and the time of an earlier upload still pending (nothing was sent again).
+        self.etag_before = None
+        self.pending_write = False
+        self.pending_since = None
 
     def diff(self):
         return {
@@ -106,13 +111,17 @@ def reconcile(
     options: ReconcileOptions | None = None,
     comparer=None,
     known_etag: str | None = None,
+    pending: dict | None = None,
 ) -> Outcome:
     """Bring ``user``'s photo to ``desired`` or remove it (``desired`` None).
 
     ``comparer``: gives ``distance(desired, current bytes)``; in this process when not given,
     or backed by the worker pool (_imaging.pool.PoolComparer).
     ``known_etag``: the ETag recorded when this same desired photo was last confirmed; if the
-    service still reports it, nothing changed on either side and no download is needed."""
+    service still reports it, nothing changed on either side and no download is needed.
+    ``pending``: an earlier upload of this same desired photo that the service did not show yet
+    (state file ``pending``: ``etag_before``, ``time``). While the service still shows ``etag_before``,
+    the upload is taken as in progress, not as drift: nothing is sent again."""
     options = options or ReconcileOptions()
     comparer = comparer or InProcessComparer()
     check_mode = options.check_mode
@@ -129,6 +138,15 @@ def reconcile(
     meta = None
     if options.metadata_first or not need_content:
         meta = photos.read_metadata(graph, user)
+        if (
+            desired is not None
+            and pending is not None
+            and not options.force
+            and (meta.etag if meta else None) == pending.get('etag_before')
+        ):
+            outcome.pending_since = pending.get('time')
+            outcome.before = outcome.after
+            return outcome
         if meta is None:
             return _absent_now(graph, outcome, desired, check_mode, read_etag_after_write)
         outcome.previous = meta.as_dict()
@@ -210,9 +228,15 @@ def _write(graph, outcome, desired, check_mode, read_etag_after_write):
     outcome.action, outcome.changed = 'uploaded', True
     if check_mode:
         return outcome
+    outcome.etag_before = outcome.etag
     photos.upload(graph, outcome.user, desired.data)
     outcome.etag = None
     if read_etag_after_write:
         meta = photos.read_metadata(graph, outcome.user)
         outcome.etag = meta.etag if meta else None
+        if outcome.etag is None or outcome.etag == outcome.etag_before:
+            # Not visible yet (uploads are processed asynchronously): the next run must not take the old
+            # ETag for drift and upload again.
+            outcome.pending_write = True
+            outcome.etag = None
     return outcome

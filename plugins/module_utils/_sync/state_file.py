@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 
 try:
     import fcntl
@@ -43,6 +44,9 @@ from ansible_collections.m365.photos.plugins.module_utils._files import write_at
 from ansible_collections.m365.photos.plugins.module_utils._sync.identity import identity_key
 
 VERSION = 1
+# How long an upload stays "pending" (the service may still show the photo from before it: uploads are
+# processed asynchronously, reference notes section 4). After this the user is compared as usual.
+PENDING_WINDOW = 6 * 3600.0
 
 
 class StateFileError(Exception):
@@ -162,6 +166,20 @@ class StateFile:
             self._set(identity_key(user), {'source': source_key, 'etag': etag})
         else:
             self._set(identity_key(user), None)
+
+    def record_pending(self, user: str, source_key: str, etag_before: str | None, now: float | None = None) -> None:
+        """An upload of ``source_key`` was sent and the service still shows ``etag_before`` (None: no photo)."""
+        pending = {'source': source_key, 'etag_before': etag_before or None, 'time': time.time() if now is None else now}
+        self._set(identity_key(user), {'pending': pending})
+
+    def pending_for(self, user: str, source_key: str | None, now: float | None = None, window: float = PENDING_WINDOW) -> dict | None:
+        """The pending upload of this same source, while it is younger than ``window`` seconds; else None."""
+        record = self.users.get(identity_key(user))
+        pending = record.get('pending') if record else None
+        if not pending or not source_key or pending.get('source') != source_key:
+            return None
+        age = (time.time() if now is None else now) - pending['time']
+        return pending if 0 <= age <= window else None
 
     def forget(self, user: str) -> None:
         self._set(identity_key(user), None)
