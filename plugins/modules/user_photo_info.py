@@ -86,7 +86,8 @@ options:
         default: upn
   report_dir:
     description:
-      - Directory to write the audit to, owner-only (mode C(0600)) - C(audit.json) (scope, counts and every user's record)
+      - Directory to write the audit to, owner-only (mode C(0600)) - C(audit.json) (scope, counts, every user's record, and the
+        peak number of requests in flight and of throttled answers)
         and C(audit.md) (coverage, n of m users have a photo, the count per class with O(compare_to), and the users of each
         class that needs attention) and C(report.html) (the same as a self-contained page, filtered by class). Created when
         missing.
@@ -409,7 +410,7 @@ def main():
             photos,
             scope,
             compare_to is not None,
-            extra={'declared_errors': output.get('declared_errors', [])},
+            extra={'declared_errors': output.get('declared_errors', []), 'peak_concurrency': limiter.peak, 'throttled': limiter.throttled},
         )
     module.warn_retries()
     module.exit_json(**output)
