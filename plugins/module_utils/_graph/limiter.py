@@ -9,8 +9,9 @@ request budget); neither is announced, and what binds a bulk run is the budget a
 The limiter therefore learns the pace from the answers, as TCP does:
 
 * **slow start**: from a small start the limit grows by one per success, i.e. it doubles every
-  round trip, until the first 429 (the limit is then halved) or until the latency rises by half
-  over the fastest round trip seen (the service queues: the limit stays);
+  round trip, until the first 429 (the limit is then halved, and never left above what was in
+  flight when the service refused) or until the latency rises by half over the fastest round
+  trip seen (the service queues: the limit stays). Only a limit the client fills grows;
 * **holding near the limit**: after that the limit grows by one per round trip's worth of
   successes while it is below the last limit that was throttled, and only probes beyond it after
   many successes (each probe that finds the ceiling costs one 429); a 429 takes one step back
@@ -65,6 +66,7 @@ class AdaptiveLimiter:
         self.ceiling = None  # the last limit a 429 was seen at
         self.in_flight = 0
         self.peak = 0
+        self.used = 0  # most requests in flight since the last decrease
         self.throttled = 0
         self.requests = 0
         self.decreases = 0
@@ -91,16 +93,19 @@ class AdaptiveLimiter:
                 self._cond.wait()
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
+            self.used = max(self.used, self.in_flight)
             self._sent += 1
             self.requests += 1
             return self._sent
 
     def _release(self, sequence, user, status, rtt):
         with self._cond:
+            # Requests in flight when this answer came, itself included: what the service saw.
+            observed = self.in_flight
             self.in_flight -= 1
             if status == 429:
                 self.throttled += 1
-                self._on_throttled(sequence)
+                self._on_throttled(sequence, observed)
             elif status is not None and status < 500:
                 self._on_success(rtt)
             # Wake one waiter per free place (all of them when the limit grew); waking every
@@ -109,16 +114,20 @@ class AdaptiveLimiter:
         if user is not None:
             self.users.leave(user)
 
-    def _on_throttled(self, sequence):
+    def _on_throttled(self, sequence, observed):
         if sequence <= self._lowered_at:
             return  # sent before the last decrease: that decrease already answered this overload
         limit = self.limit
         if self.slow_start:
-            self.limit = max(float(self.minimum), limit / 2.0)
+            lowered = limit / 2.0
             self.slow_start = False
         else:
-            self.limit = max(float(self.minimum), limit - max(1.0, limit * self.backoff))
-        self.ceiling = limit
+            lowered = limit - max(1.0, limit * self.backoff)
+        # Never above what was really in flight when the service refused one more: a limit the
+        # client did not use (it was busy elsewhere) says nothing about the service.
+        self.limit = max(float(self.minimum), min(lowered, float(observed - 1)))
+        self.ceiling = float(observed)
+        self.used = min(self.used, int(self.limit))
         self.decreases += 1
         self._probe_credit = 0.0
         self._lowered_at = self._sent
@@ -130,21 +139,27 @@ class AdaptiveLimiter:
             self.rtt_avg = rtt if self.rtt_avg is None else 0.9 * self.rtt_avg + 0.1 * rtt
         if self.limit >= self.maximum:
             return
+        # Grow only a limit that is used (TCP's cwnd-limited rule): at most twice the most requests
+        # in flight so far in slow start, one more than that after it. While the client cannot fill
+        # the limit (CPU-bound, few users left), successes say nothing about room for more.
+        cap = float(min(self.maximum, 2 * self.used if self.slow_start else self.used + 1))
+        if self.limit >= cap:
+            return
         if self.slow_start:
             if self._samples >= 8 and self.rtt_avg > self.latency_rise * self.rtt_min:
                 self.slow_start = False  # the service queues: hold here
                 return
-            self.limit = min(float(self.maximum), self.limit + 1.0)
+            self.limit = min(cap, self.limit + 1.0)
             return
         if self.ceiling is None or self.limit + 1.0 < self.ceiling or self.limit >= self.ceiling + 1.0:
             # Below the last throttled limit, or already past it without a 429: one more per round trip.
-            self.limit = min(float(self.maximum), self.limit + 1.0 / max(1.0, self.limit))
+            self.limit = min(cap, self.limit + 1.0 / max(1.0, self.limit))
             return
         # At the known ceiling: probe one more slot after probe_after successes.
         self._probe_credit += 1.0
         if self._probe_credit >= self.probe_after:
             self._probe_credit = 0.0
-            self.limit = min(float(self.maximum), float(int(self.limit) + 1))
+            self.limit = min(cap, float(int(self.limit) + 1))
 
     def stats(self) -> dict:
         return {
