@@ -76,7 +76,7 @@ def comparison_cost(pairs, modules, rounds=10):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n', maxsplit=1)[0])
     parser.add_argument('--baseline', metavar='GIT_REVISION', help='also measure the cost of the comparison of this revision')
     args = parser.parse_args()
     from ansible_collections.m365.photos.plugins.module_utils._imaging import compare as _compare

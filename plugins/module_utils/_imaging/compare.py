@@ -242,9 +242,9 @@ def _structure(a, b):
     return max(map(operator.truediv, map(min, luma, lightness), denominators))
 
 
-_LEVELS = list(range(256))
-_SQUARES = [v * v for v in range(256)]
-_CHROMA = [abs(v - 128) for v in range(256)]
+_LEVELS = tuple(range(256))
+_SQUARES = tuple(v * v for v in range(256))
+_CHROMA = tuple(abs(v - 128) for v in range(256))
 
 
 def _band_mean(hist, weights=_LEVELS, count=None):
