@@ -46,6 +46,18 @@ MEMBER_PROPS = tuple(sorted(set(USER_PROPS) | set(GROUP_DEFAULT)))
 SORTABLE = ('displayName', 'userPrincipalName')
 
 
+# Collection-valued properties: Graph answers an empty list, never null, when a user has none.
+COLLECTIONS = ('businessPhones', 'otherMails', 'proxyAddresses', 'groupTypes')
+
+
+def project(obj, selected, default):
+    item = odata.project(obj, selected, default)
+    for name in COLLECTIONS:
+        if name in item and item[name] is None:
+            item[name] = []
+    return item
+
+
 def not_found(req, key):
     return graph_error(
         req,
@@ -93,7 +105,7 @@ class DirectoryResource:
         if missing is not None:
             return missing
         body = {'@odata.context': odata.context_url(self.graph_url + '/v1.0', 'users', selected, single=True)}
-        body.update(odata.project(user, selected, USER_DEFAULT))
+        body.update(project(user, selected, USER_DEFAULT))
         return json_response(200, body)
 
     def _filtered_users(self, tree):
@@ -133,7 +145,7 @@ class DirectoryResource:
         body.update(count)
         if next_link:
             body['@odata.nextLink'] = next_link
-        body['value'] = [odata.project(item, selected, default) for item in chunk]
+        body['value'] = [project(item, selected, default) for item in chunk]
         return json_response(200, body)
 
     @staticmethod
@@ -186,7 +198,7 @@ class DirectoryResource:
         if group is None:
             return not_found(req, params['id'])
         body = {'@odata.context': odata.context_url(self.graph_url + '/v1.0', 'groups', selected, single=True)}
-        body.update(odata.project(group, selected, GROUP_DEFAULT))
+        body.update(project(group, selected, GROUP_DEFAULT))
         return json_response(200, body)
 
     def _members(self, group, transitive):
@@ -242,7 +254,7 @@ class DirectoryResource:
             if limited and odata_type == '#microsoft.graph.user':
                 item['id'] = obj['id']
             else:
-                item.update({k: v for k, v in odata.project(obj, selected, default).items() if k in obj or k in default})
+                item.update({k: v for k, v in project(obj, selected, default).items() if k in obj or k in default})
             values.append(item)
         body['value'] = values
         return json_response(200, body)
