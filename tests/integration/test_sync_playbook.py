@@ -51,7 +51,10 @@ def test_gitops_plan_apply_and_converge(tenant, tmp_path):
     assert 'chunk 1/2' in plan.stdout and 'chunk 2/2' in plan.stdout
     assert tenant.writes() == 0
     summary = (repo / 'reports' / 'summary.md').read_text()
-    assert 'alice@contoso.example' in summary and '3' in summary
+    assert '## m365.photos: plan (check mode, nothing written)' in summary
+    assert '| to upload | 3 |' in summary and '| failed | 0 |' in summary and '| **total** | **4** |' in summary
+    for user in ('alice', 'bob', 'carol'):
+        assert '| %s@contoso.example | would be uploaded |' % user in summary
 
     apply = sync(tenant, repo)
     assert apply.returncode == 0, apply.stdout + apply.stderr

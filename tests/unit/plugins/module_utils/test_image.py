@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import struct
-import time
 import zlib
 
 import pytest
@@ -146,14 +145,14 @@ def test_no_warning_when_large_enough():
     assert normalise_image(encode(photo((700, 700)), 'PNG')).warnings == []
 
 
-def test_large_jpeg_is_decoded_in_draft_mode_quickly():
+def test_large_jpeg_is_decoded_in_draft_mode():
     big = photo((4000, 3000))
     data = encode(big, 'JPEG', quality=90)
-    start = time.monotonic()
     result = normalise_image(data)
-    elapsed = time.monotonic() - start
     assert (result.width, result.source_width, result.source_height) == (648, 4000, 3000)
-    assert elapsed < 2.0
+    # libjpeg's DCT scaling: 1/4 is the smallest scale that keeps both sides >= 648 (1/8 gives 500x375).
+    assert load_image(data, draft_size=648).size == (1000, 750)
+    assert load_image(data).size == (4000, 3000)
 
 
 # ---------------------------------------------------------------- colour handling
@@ -307,11 +306,9 @@ def png_header_only(width, height, bit_depth=1, colour_type=0):
 
 
 @pytest.mark.parametrize('side', [20000, 10000, 8000])  # Pillow error, Pillow warning, our own limit
-def test_decompression_bomb_is_refused_fast(side):
+def test_decompression_bomb_is_refused(side):
     data = png_header_only(side, side)
-    start = time.monotonic()
     message = refused(data)
-    assert time.monotonic() - start < 1.0
     assert '%dx%d' % (side, side) in message
     assert 'larger than the 50 megapixel limit' in message
 
