@@ -4,15 +4,23 @@ import pytest
 from ansible_collections.m365.photos.plugins.module_utils._graph.photos import PhotoMetadata
 
 
+def test_legacy_placeholder_means_no_photo():
+    payload = {'@odata.mediaContentType': 'image/gif', '@odata.mediaEtag': '', 'id': '1x1', 'width': 1, 'height': 1}
+    assert PhotoMetadata.from_graph(payload) is None
+
+
 @pytest.mark.parametrize(
     'payload',
     [
-        {'@odata.mediaContentType': 'image/gif', '@odata.mediaEtag': '', 'id': '1x1', 'width': 1, 'height': 1},
-        {'id': '1X1', 'width': 1, 'height': 1},
+        # A real 1x1 photo (a user uploaded a tiny image elsewhere) is still a photo: the placeholder is known by its
+        # GIF content type and empty ETag, never by its size alone, or a 1x1 source would upload on every run.
+        {'@odata.mediaContentType': 'image/jpeg', '@odata.mediaEtag': '"E1"', 'id': '1X1', 'width': 1, 'height': 1},
+        {'id': '1X1', 'width': 1, 'height': 1, '@odata.mediaEtag': '"E2"'},
     ],
 )
-def test_legacy_placeholder_means_no_photo(payload):
-    assert PhotoMetadata.from_graph(payload) is None
+def test_one_pixel_photo_is_not_the_placeholder(payload):
+    meta = PhotoMetadata.from_graph(payload)
+    assert meta is not None and meta.width == 1
 
 
 @pytest.mark.parametrize(
