@@ -114,6 +114,11 @@ options:
         must be writable: that is checked before the first write to Microsoft 365. Written atomically, under a lock, merged with
         what is on disk, so runs sharing it lose no records. When it cannot be written after uploads, the task fails naming it
         and still returns RV(results) and C(changed).
+      - Microsoft 365 processes uploads asynchronously, so a read right after one may still show the photo from before it.
+        The state file records such an upload as pending (source fingerprint, the ETag seen before the write, time); while the
+        service still shows that old ETag the next run takes the upload as in progress, not as drift, and sends nothing again
+        (for at most 6 hours, then the user is compared as usual). Without a state file a run soon after an upload may compare
+        against the stale photo and upload it once more.
     type: path
   cache_dir:
     description:
