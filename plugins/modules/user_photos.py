@@ -69,7 +69,7 @@ options:
         O(purge_group); a purge without a scope is refused.
       - Removed photos are backed up first unless O(backup=false).
       - A purge when nothing at all is declared (no O(photos), no image file in O(src_dir), no O(declared_users)) is refused
-        whatever O(max_removals) says: it would remove the photo of every member of O(purge_group).
+        whatever O(max_removals) says, since it would remove the photo of every member of O(purge_group).
       - Bounded by O(max_removals).
     type: bool
     default: false
@@ -111,7 +111,7 @@ options:
         both still match, a user costs one metadata read and no download. A changed ETag (someone changed the photo
         elsewhere) leads to the usual comparison and fix. Not written in check mode.
       - Validated on load; records of the wrong shape are dropped with a warning and the file is rewritten clean. Its location
-        must be writable: that is checked before the first write to Microsoft 365. Written atomically, under a lock, merged with
+        must be writable; that is checked before the first write to Microsoft 365. Written atomically, under a lock, merged with
         what is on disk, so runs sharing it lose no records. When it cannot be written after uploads, the task fails naming it
         and still returns RV(results) and C(changed).
       - Microsoft 365 processes uploads asynchronously, so a read right after one may still show the photo from before it.
@@ -136,7 +136,7 @@ options:
   concurrency:
     description:
       - Requests in flight at the start (at least 1). The limit then finds the service's pace by itself, between 1 and
-        O(max_concurrency): it doubles every round trip until the first 429 (throttled) answer or until the latency rises,
+        O(max_concurrency); it doubles every round trip until the first 429 (throttled) answer or until the latency rises,
         then holds near the limit it found, probing for more now and then. Every C(Retry-After) is honoured by the worker
         that got it. Reads and writes are paced apart, and never more than one request per user is in flight.
     type: int
