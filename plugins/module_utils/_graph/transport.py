@@ -8,6 +8,7 @@ timeouts, and retries that honour Retry-After."""
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import random
 import time
@@ -68,7 +69,7 @@ def parse_retry_after(value: str | None, cap: float | None = RETRY_AFTER_CAP) ->
         seconds = float(value)
     except (TypeError, ValueError):
         return None  # HTTP-date form: Graph does not send it; fall back to backoff.
-    if seconds != seconds or seconds in (float('inf'), float('-inf')):
+    if not math.isfinite(seconds):  # NaN or infinity
         return None
     seconds = max(seconds, 0.0)
     return min(seconds, cap) if cap is not None else seconds
