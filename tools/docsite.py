@@ -27,6 +27,7 @@ GUIDES = (
     ('hybrid', 'hybrid.md', 'Hybrid Exchange and on-premises photos'),
     ('change-detection', 'change-detection.md', 'Change detection'),
     ('performance', 'performance.md', 'Performance and scaling'),
+    ('scaling', 'scaling.md', 'Scaling beyond one machine'),
     ('reliability', 'reliability.md', 'Reliability'),
     ('troubleshooting', 'troubleshooting.md', 'Troubleshooting'),
 )
