@@ -30,7 +30,7 @@ try:
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 except ImportError:
-    x509 = None
+    x509 = None  # type: ignore[assignment]
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.clouds import MICROSOFT_AUTHORITY_HOSTS
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError, hint_for
@@ -71,11 +71,11 @@ def load_certificate(path: str, password: str | None = None) -> tuple[str, str, 
         raise AuthError('Cannot read client_certificate_path %s: %s' % (path, exc.strerror)) from None
     secret = password.encode('utf-8') if password else None
     try:
-        if b'-----BEGIN' in raw:
+        if b'-----BEGIN' not in raw:
+            key, cert, dummy = pkcs12.load_key_and_certificates(raw, secret)
+        else:
             key = serialization.load_pem_private_key(raw, password=secret)
             cert = x509.load_pem_x509_certificate(raw)
-        else:
-            key, cert, dummy = pkcs12.load_key_and_certificates(raw, secret)
     except (ValueError, TypeError) as exc:
         raise AuthError(
             'client_certificate_path %s is not a PEM file with a private key and a certificate, or a PFX '

@@ -20,7 +20,7 @@ try:
     from requests.adapters import HTTPAdapter
     from requests.utils import get_environ_proxies
 except ImportError:
-    requests = None  # reported by _deps.require_libraries before any request is made
+    requests = None  # type: ignore[assignment]  # reported by _deps.require_libraries before any request is made
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError, parse_error_body
 

@@ -22,7 +22,7 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution im
 try:
     from PIL import Image
 except ImportError:
-    Image = None
+    Image = None  # type: ignore[assignment]
 
 # Bump when the normalisation output changes, so old cache entries are not reused.
 PIPELINE_VERSION = '3'
@@ -79,7 +79,7 @@ def file_sha256(path: str) -> str:
 def cache_key(source_sha256: str, settings: dict) -> str:
     """The cache key of a source under the normalisation ``settings`` (the crop mode among them). With
     crop=face it names the face detector too, so installing or upgrading OpenCV renormalises."""
-    payload = {'source': source_sha256, 'settings': settings, 'pipeline': PIPELINE_VERSION}
+    payload: dict[str, object] = {'source': source_sha256, 'settings': settings, 'pipeline': PIPELINE_VERSION}
     if settings.get('crop') == 'face':
         payload['face_detector'] = detector_id()
     text = json.dumps(payload, sort_keys=True)
@@ -124,13 +124,14 @@ def normalise_into_cache(directory: str, settings: dict, key: str, src: str | No
     try:
         data = content
         if data is None:
+            assert src is not None  # a source is a file or content
             with open(src, 'rb') as handle:
                 data = handle.read()
         image = normalise_image(data, **settings)
     except ImageError as exc:
         return key, str(exc)
     except OSError as exc:
-        return key, unreadable_source(src, exc)
+        return key, unreadable_source(src or 'content', exc)
     os.makedirs(os.path.dirname(image_path), exist_ok=True)
     write_atomic(image_path, image.data)
     buffer = io.BytesIO()

@@ -103,7 +103,7 @@ ASPECT_TOLERANCE = 0.02
 
 THRESHOLD = 1.0
 
-_LAB_TRANSFORM = []
+_LAB_TRANSFORM: list = []
 _LIT_TABLE = [255 if v >= CAST_MIN_LUMA else 0 for v in range(256)]
 
 

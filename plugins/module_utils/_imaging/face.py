@@ -26,15 +26,15 @@ try:
     CASCADE_PATH = os.path.join(getattr(getattr(cv2, 'data', None), 'haarcascades', ''), CASCADE_FILE)
     HAS_CV2 = os.path.isfile(CASCADE_PATH)
 except ImportError:
-    cv2 = None
-    numpy = None
-    CASCADE_PATH = None
+    cv2 = None  # type: ignore[assignment]
+    numpy = None  # type: ignore[assignment]
+    CASCADE_PATH = None  # type: ignore[assignment]
     HAS_CV2 = False
 
 try:
     from PIL import Image
 except ImportError:
-    Image = None
+    Image = None  # type: ignore[assignment]
 
 # Detection works on a copy whose longest side is at most this (faster, and the same for every source size).
 DETECT_SIDE = 640
@@ -45,7 +45,7 @@ EYES_FROM_TOP = 0.4
 FACE_WIDTHS = 3.0
 NO_OPENCV = 'crop=face needs OpenCV 4 with its bundled face detector (pip install "opencv-python-headless<5"); cropped with top instead'
 NO_FACE = 'crop=face found no face; cropped with top instead'
-_CASCADES = {}
+_CASCADES: dict = {}
 
 
 def detector_id() -> str | None:

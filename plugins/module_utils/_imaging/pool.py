@@ -20,7 +20,7 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution im
 try:
     from PIL import Image
 except ImportError:
-    Image = None
+    Image = None  # type: ignore[assignment]
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:

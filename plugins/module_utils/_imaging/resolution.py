@@ -29,7 +29,7 @@ import math
 try:
     from PIL import Image
 except ImportError:
-    Image = None
+    Image = None  # type: ignore[assignment]
 
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import ASPECT_MISMATCH_DISTANCE, ASPECT_TOLERANCE, photo_distance
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import load_image

@@ -155,7 +155,7 @@ def run_audit(
 def summarise_audit(records: list[dict], compared: bool) -> dict:
     failed = sum(1 for r in records if r.get('error'))
     with_photo = sum(1 for r in records if r['has_photo'])
-    summary = {
+    summary: dict[str, object] = {
         'users': len(records),
         'with_photo': with_photo,
         'without_photo': sum(1 for r in records if r['has_photo'] is False),

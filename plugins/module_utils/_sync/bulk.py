@@ -110,8 +110,8 @@ class BulkRun:
 
     def run(self, entries: list) -> list[dict]:
         """Results in the order of ``entries``."""
-        results = [None] * len(entries)
-        pending_sources = {}  # cache key -> [(index, entry)] waiting for normalisation
+        results: list = [None] * len(entries)
+        pending_sources: dict[str, list] = {}  # cache key -> [(index, entry)] waiting for normalisation
         ready = []
         for index, entry in enumerate(entries):
             if entry.error:

@@ -101,7 +101,7 @@ def classify_entry(src_dir: str, name: str) -> str | None:
 def scan_src_dir(src_dir: str) -> tuple[dict[str, list[str]], list[dict]]:
     """{file stem key: [paths]} of the image files in src_dir (not recursive), and the entries
     skipped, each ``{'file': name, 'reason': why}``."""
-    found = {}
+    found: dict[str, list[str]] = {}
     ignored = []
     for name in sorted(os.listdir(src_dir)):
         reason = classify_entry(src_dir, name)
@@ -124,7 +124,7 @@ def build_inventory(photos: list[dict] | None, src_dir: str | None = None, resol
     ``resolve_stem(stem)`` maps a file name stem to a user (UPN), or None when no user matches
     (only for match modes other than upn)."""
     entries = []
-    by_key = {}
+    by_key: dict[str, Entry] = {}
     for item in photos or []:
         entry = Entry(item['user'], item.get('state') or 'present', item.get('src'), origin='photos')
         if item.get('content') is not None:
@@ -146,7 +146,7 @@ def build_inventory(photos: list[dict] | None, src_dir: str | None = None, resol
         else:
             by_key[entry.key] = entry
         entries.append(entry)
-    ignored = []
+    ignored: list[dict] = []
     if src_dir:
         files, ignored = scan_src_dir(src_dir)
         for paths in files.values():
@@ -188,7 +188,7 @@ def merge_by_object_id(entries: list[Entry], lookup) -> None:
     """Declared users are people, not spellings: entries given by object id are resolved to their
     UPN (``lookup(id)`` -> UPN or None), and an id and a UPN naming the same person are a duplicate:
     both entries fail, so nothing is written for that user. Only object-id entries cost a lookup."""
-    by_key = {}
+    by_key: dict[str, list[Entry]] = {}
     for entry in entries:
         if not entry.error:
             by_key.setdefault(entry.key, []).append(entry)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 try:
     from PIL import Image
 except ImportError:
-    Image = None
+    Image = None  # type: ignore[assignment]
 
 from ansible_collections.m365.photos.plugins.module_utils._graph import photos
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
@@ -167,9 +167,11 @@ def reconcile(
             outcome.previous['content_type'] = content.content_type or meta.content_type
         outcome.before = describe_photo(content.sha256, width, height, len(content.data), outcome.etag)
     else:
+        assert meta is not None  # read above: no content was needed
         outcome.before = describe_photo(None, meta.width, meta.height, None, meta.etag)
 
     if desired is not None:
+        assert content is not None  # a desired photo always needs the content (None returned above)
         try:
             outcome.distance = round(comparer.distance(desired, content.data), 6)
         except ImageError:

@@ -16,13 +16,14 @@ import json
 import os
 import shutil
 import tempfile
+from typing import Any
 
 from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 
 try:
     from PIL import Image, ImageDraw
 except ImportError:
-    Image = ImageDraw = None
+    Image = ImageDraw = None  # type: ignore[assignment]
 
 REPORT_MODE = 0o600
 THUMB = 96  # contact-sheet thumbnails
@@ -427,7 +428,7 @@ def write_reports(report_dir: str, summary: dict, results: list[dict], check_mod
     """Write report.json, summary.md, report.html, thumbnails.json (for the role's combined page)
     and the contact-sheet pages (none when nothing changed), all 0600; returns their paths."""
     os.makedirs(report_dir, exist_ok=True)
-    paths = {
+    paths: dict[str, Any] = {
         'report': os.path.join(report_dir, 'report.json'),
         'summary': os.path.join(report_dir, 'summary.md'),
         'html': os.path.join(report_dir, 'report.html'),

@@ -68,7 +68,7 @@ def latest_backups(backup_dir: str | None, users=None, before=None) -> tuple[lis
     wanted = None
     if users:
         wanted = dict((safe_name(user).lower(), user) for user in users)
-    latest = {}
+    latest: dict[str, tuple] = {}
     for backup in list_backups(backup_dir):
         key = backup['user'].lower()
         if wanted is not None and key not in wanted:

@@ -38,7 +38,7 @@ import time
 try:
     import fcntl
 except ImportError:  # not on the platforms Ansible modules run on; saving then merges without a lock
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 from ansible_collections.m365.photos.plugins.module_utils._files import write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._sync.identity import identity_key
