@@ -11,6 +11,7 @@ more before the call fails."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import quote
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError, hint_for
@@ -157,11 +158,11 @@ class GraphClient:
             raise error
         return response
 
-    def get_json(self, path: str, params=None, user: str | None = None) -> dict:
+    def get_json(self, path: str, params: dict | None = None, user: str | None = None) -> dict:
         """The JSON object a GET answers; UnexpectedAnswer for HTML, a list, or anything else."""
         return json_answer(self.request('GET', path, params=params, user=user), 'GET', path)
 
-    def iterate(self, path: str, params=None):
+    def iterate(self, path: str, params: dict | None = None) -> Iterator[dict]:
         """Yield the items of a paged collection, following @odata.nextLink."""
         page = self.get_json(path, params=params)
         while True:

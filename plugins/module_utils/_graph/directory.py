@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Callable
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.client import GraphClient, user_path
@@ -56,7 +57,7 @@ def _known_users(graph) -> dict:
     return known
 
 
-def remember_listed(graph, users) -> None:
+def remember_listed(graph: GraphClient, users: Iterable[dict]) -> None:
     """Users that came from a directory listing exist: their "no photo" answers need no check."""
     known = _known_users(graph)
     for user in users:
@@ -65,7 +66,7 @@ def remember_listed(graph, users) -> None:
                 known[_fold(key)] = True
 
 
-def require_user(graph, user: str) -> None:
+def require_user(graph: GraphClient, user: str) -> None:
     """UnknownUser unless ``user`` exists, asked once per run with ``GET /users/{u}?$select=id``.
 
     Live tenants answer the photo endpoints for an unknown UPN with 404 ImageNotFound, the same
@@ -94,7 +95,7 @@ def get_user(graph: GraphClient, user: str) -> dict:
     return graph.get_json(user_path(user), params={'$select': USER_SELECT}, user=user)
 
 
-def list_users(graph: GraphClient):
+def list_users(graph: GraphClient) -> Iterator[dict]:
     """Every user of the tenant (id, userPrincipalName, mail, mailNickname), 999 per page."""
     return graph.iterate('/users', params={'$select': USER_SELECT, '$top': '999'})
 

@@ -95,7 +95,7 @@ def parse_error_body(text: str) -> tuple[str | None, str | None, str | None]:
     return code, message, request_id
 
 
-def unwrap_unknown_error(code, message):
+def unwrap_unknown_error(code: str | None, message: str | None) -> tuple[str | None, str | None]:
     """(code, message) of the real error when Graph wrapped it in ``UnknownError`` with the error
     serialised as JSON in ``message`` (microsoft-graph-docs#11992, #12219; msgraph-sdk-dotnet#1247),
     so hints see ``ErrorAccessDenied`` or ``ImageNotFound``; anything else unchanged."""
@@ -112,7 +112,14 @@ def unwrap_unknown_error(code, message):
     return real['code'], real_message if isinstance(real_message, str) and real_message else message
 
 
-def hint_for(status, code, message, token_roles=None, method: str = 'GET', user: str | None = None) -> str | None:
+def hint_for(
+    status: int | None,
+    code: str | None,
+    message: str | None,
+    token_roles: list[str] | None = None,
+    method: str = 'GET',
+    user: str | None = None,
+) -> str | None:
     """An actionable next step for the common failures, or None."""
     who = 'user %s' % user if user else 'the user'
     if code in MAILBOX_CODES or code == 'AuthenticationError':

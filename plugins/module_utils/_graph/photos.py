@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 
-from ansible_collections.m365.photos.plugins.module_utils._graph.client import unexpected_answer, user_path
+from ansible_collections.m365.photos.plugins.module_utils._graph.client import GraphClient, unexpected_answer, user_path
 from ansible_collections.m365.photos.plugins.module_utils._graph.directory import USER_NOT_FOUND, UnknownUser, require_user
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 
@@ -84,7 +84,7 @@ def _user_missing(exc: GraphError, user: str) -> GraphError:
     return exc
 
 
-def read_metadata(graph, user: str) -> PhotoMetadata | None:
+def read_metadata(graph: GraphClient, user: str) -> PhotoMetadata | None:
     """PhotoMetadata, or None when the user has no photo. Other failures raise GraphError."""
     try:
         meta = PhotoMetadata.from_graph(graph.get_json(user_path(user) + '/photo', user=user))
@@ -97,7 +97,7 @@ def read_metadata(graph, user: str) -> PhotoMetadata | None:
     return meta
 
 
-def read_content(graph, user: str) -> PhotoContent | None:
+def read_content(graph: GraphClient, user: str) -> PhotoContent | None:
     """PhotoContent of the stored photo, or None when there is none."""
     try:
         response = graph.request('GET', user_path(user) + '/photo/$value', user=user)
@@ -115,7 +115,7 @@ def read_content(graph, user: str) -> PhotoContent | None:
     return PhotoContent(response.content, response.headers.get('ETag'), content_type)
 
 
-def upload(graph, user: str, data: bytes, content_type: str = 'image/jpeg') -> None:
+def upload(graph: GraphClient, user: str, data: bytes, content_type: str = 'image/jpeg') -> None:
     try:
         graph.request('PUT', user_path(user) + '/photo/$value', data=data, headers={'Content-Type': content_type}, user=user)
     except GraphError as exc:
@@ -124,7 +124,7 @@ def upload(graph, user: str, data: bytes, content_type: str = 'image/jpeg') -> N
         raise _user_missing(exc, user) from None
 
 
-def remove(graph, user: str) -> bool:
+def remove(graph: GraphClient, user: str) -> bool:
     """Delete the photo; False when there was none to delete."""
     try:
         graph.request('DELETE', user_path(user) + '/photo/$value', user=user)

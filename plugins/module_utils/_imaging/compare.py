@@ -111,6 +111,8 @@ class _Signature:
     """What the comparison needs from one photo, computed once."""
 
     __slots__ = ('aspect', 'blurred', 'denominators', 'motion', 'gradients', 'lab', 'lit', 'lab_hist')
+    aspect: float
+    lab_hist: list
 
     def __init__(self, **values):
         for name, value in values.items():
@@ -138,7 +140,7 @@ def _reduced(photo):
     return aspect, img.resize((COMPARE_SIZE, COMPARE_SIZE), Image.Resampling.BOX, box=box)
 
 
-def reduce_for_compare(photo):
+def reduce_for_compare(photo: bytes | Image.Image) -> Image.Image:
     """The COMPARE_SIZE image a photo is compared at. Comparing it gives exactly the distance of
     the photo itself, so callers may keep it instead of the photo (the bulk module caches it for
     every declared photo and skips a full decode per user)."""
@@ -156,7 +158,7 @@ def _lab(img):
     return ImageCms.applyTransform(img, _LAB_TRANSFORM[0])
 
 
-def signature(photo):
+def signature(photo: bytes | Image.Image) -> _Signature:
     """Reduce a photo (bytes or PIL image) to the small summary that distances are computed from."""
     _require_pil()
     aspect, small = _reduced(photo)
@@ -277,7 +279,7 @@ def _log_ratio(p, q, offset):
     return abs(math.log((p + offset) / (q + offset)))
 
 
-def components(desired, current):
+def components(desired: bytes | Image.Image | _Signature, current: bytes | Image.Image | _Signature) -> dict[str, float]:
     """The raw measurements (before scaling), for diagnostics and calibration."""
     a = desired if isinstance(desired, _Signature) else signature(desired)
     b = current if isinstance(current, _Signature) else signature(current)
@@ -293,14 +295,14 @@ def components(desired, current):
     }
 
 
-def distance_from_components(comp):
+def distance_from_components(comp: dict[str, float]) -> float:
     if comp['aspect'] > ASPECT_TOLERANCE:
         # Ours is always square; a non-square current photo was uploaded by something else.
         return ASPECT_MISMATCH_DISTANCE
     return max(comp[name] / scale for name, scale in SCALES.items())
 
 
-def photo_distance(desired, current):
+def photo_distance(desired: bytes | Image.Image | _Signature, current: bytes | Image.Image | _Signature) -> float:
     """0 for identical pixels; above THRESHOLD means the current photo is a different photo.
 
     ``desired`` and ``current`` are image bytes or PIL images (or signatures).
@@ -309,11 +311,11 @@ def photo_distance(desired, current):
     return distance_from_components(components(desired, current))
 
 
-def is_same_photo(distance):
+def is_same_photo(distance: float) -> bool:
     return distance <= THRESHOLD
 
 
-def describe_metric():
+def describe_metric() -> str:
     return (
         'max over 6 checks at %dx%d px (each scaled so 1.0 is its boundary): local structure (8x8 windows, '
         'min(|d luma|, |d lightness|) / (%.1f * edge activity + %.0f) / %.3g), motion (least-squares translation, '

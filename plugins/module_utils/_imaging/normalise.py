@@ -95,7 +95,7 @@ class NormalisedImage:
 # --------------------------------------------------------------------------
 
 
-def sniff_format(data):
+def sniff_format(data: bytes) -> str:
     """Return one of _SUPPORTED for a supported image, else raise ImageError naming what it is."""
     if not data:
         raise ImageError('empty file (0 bytes)')
@@ -189,7 +189,7 @@ def _require_pil():
         raise ImageError('the Python library Pillow is required to process photos (pip install Pillow)')
 
 
-def load_image(data, max_pixels=MAX_SOURCE_PIXELS, draft_size=None, background='#ffffff'):
+def load_image(data: bytes, max_pixels: int = MAX_SOURCE_PIXELS, draft_size: int | None = None, background: str = '#ffffff') -> Image.Image:
     """Decode image bytes into an upright RGB Pillow image.
 
     The first frame is used for animations and multi-page files, EXIF
@@ -201,7 +201,9 @@ def load_image(data, max_pixels=MAX_SOURCE_PIXELS, draft_size=None, background='
     return _load(data, max_pixels, draft_size, background)[0]
 
 
-def load_image_scaled(data, min_size, max_pixels=MAX_SOURCE_PIXELS, background='#ffffff'):
+def load_image_scaled(
+    data: bytes, min_size: int, max_pixels: int = MAX_SOURCE_PIXELS, background: str = '#ffffff'
+) -> tuple[Image.Image, tuple[float, float, float, float] | None]:
     """load_image() for a caller that only needs a small version of the photo.
 
     A JPEG is decoded by libjpeg at 1/2, 1/4 or 1/8 scale (DCT scaling: a fraction of the
@@ -406,7 +408,7 @@ def _is_int(value):
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_options(size, crop, background, quality, max_bytes):
+def validate_options(size: int, crop: str, background: str, quality: int, max_bytes: int) -> None:
     """Raise ValueError with a clear message if an option is out of range."""
     if not _is_int(size) or not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError('size must be an integer from %d to %d pixels, got %r' % (MIN_SIZE, MAX_SIZE, size))
@@ -464,7 +466,9 @@ def _encode_jpeg(img, quality):
     return buf.getvalue()
 
 
-def normalise_image(data, size=648, crop='center', background='#ffffff', quality=90, max_bytes=MAX_UPLOAD_BYTES):
+def normalise_image(
+    data: bytes, size: int = 648, crop: str = 'center', background: str = '#ffffff', quality: int = 90, max_bytes: int = MAX_UPLOAD_BYTES
+) -> NormalisedImage:
     """Turn any supported image into the square sRGB JPEG we upload.
 
     Returns a NormalisedImage; raises ImageError for unusable input and

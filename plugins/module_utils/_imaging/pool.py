@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import TYPE_CHECKING
 
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance
 from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import (
@@ -21,6 +22,9 @@ try:
     from PIL import Image
 except ImportError:
     Image = None  # type: ignore[assignment]
+
+if TYPE_CHECKING:  # cache imports this module
+    from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -39,11 +43,11 @@ def distance_to_cached(compare_path: str, current: bytes) -> float:
 class InProcessComparer:
     """Compares in the calling process."""
 
-    def distance(self, desired, current: bytes) -> float:
+    def distance(self, desired: DesiredPhoto, current: bytes) -> float:
         """Distance between a DesiredPhoto and the stored photo's bytes (ImageError when they do not decode)."""
         return photo_distance(desired.compare_reference(), current)
 
-    def distance_at_source_size(self, desired, current: bytes) -> float:
+    def distance_at_source_size(self, desired: DesiredPhoto, current: bytes) -> float:
         """Distance with the current photo first reduced to the (smaller) desired photo's size
         (resolution.distance_at_source_size: the never-downgrade check)."""
         return distance_at_source_size(desired.data, current)
@@ -55,12 +59,12 @@ class PoolComparer:
     def __init__(self, pool: Executor) -> None:
         self.pool = pool
 
-    def distance(self, desired, current: bytes) -> float:
+    def distance(self, desired: DesiredPhoto, current: bytes) -> float:
         if desired.compare_path is None:
             return InProcessComparer().distance(desired, current)
         return self.pool.submit(distance_to_cached, desired.compare_path, current).result()
 
-    def distance_at_source_size(self, desired, current: bytes) -> float:
+    def distance_at_source_size(self, desired: DesiredPhoto, current: bytes) -> float:
         if desired.path is None:
             return InProcessComparer().distance_at_source_size(desired, current)
         return self.pool.submit(distance_at_source_size_from_file, desired.path, current).result()

@@ -18,15 +18,29 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from ansible_collections.m365.photos.plugins.module_utils._files import special_source, unreadable_source
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
-from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache, cache_key, file_sha256, normalise_into_cache
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import (
+    DesiredPhoto,
+    ImageCache,
+    cache_key,
+    file_sha256,
+    normalise_into_cache,
+)
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import THRESHOLD
 from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer, PoolComparer, process_pool
-from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import ReconcileOptions, higher_resolution_message, reconcile
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import Entry
+from ansible_collections.m365.photos.plugins.module_utils._sync.reconcile import (
+    Outcome,
+    ReconcileOptions,
+    higher_resolution_message,
+    reconcile,
+)
 
 ACTIONS = ('uploaded', 'removed', 'unchanged', 'failed', 'skipped')
 
 
-def result_record(entry, action, changed=False, msg=None, distance=None, backup_file=None):
+def result_record(
+    entry: Entry, action: str, changed: bool = False, msg: str | None = None, distance: float | None = None, backup_file: str | None = None
+) -> dict:
     return {
         'user': entry.user,
         'action': action,
@@ -39,7 +53,7 @@ def result_record(entry, action, changed=False, msg=None, distance=None, backup_
     }
 
 
-def explain(outcome, entry, from_state, desired=None):
+def explain(outcome: Outcome, entry: Entry, from_state: bool, desired: DesiredPhoto | None = None) -> str:
     higher_resolution = higher_resolution_message(outcome, desired) if desired is not None else None
     if higher_resolution:
         return higher_resolution

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import stat
 import unicodedata
+from typing import Callable
 
 from ansible_collections.m365.photos.plugins.module_utils._sync.identity import identity_key, is_object_id
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import decode_content
@@ -38,11 +39,11 @@ class Entry:
         self.resolved = None  # the UPN of an entry declared by object id, once looked up
 
     @property
-    def key(self):
+    def key(self) -> str:
         return identity_key(self.user)
 
     @property
-    def source_name(self):
+    def source_name(self) -> str | None:
         """How messages name the source: the file, or ``content``."""
         return 'content' if self.from_content else self.src
 
@@ -118,7 +119,9 @@ def _stem_user(path: str) -> str:
     return unicodedata.normalize('NFC', os.path.splitext(os.path.basename(path))[0])
 
 
-def build_inventory(photos: list[dict] | None, src_dir: str | None = None, resolve_stem=None) -> tuple[list[Entry], list[dict]]:
+def build_inventory(
+    photos: list[dict] | None, src_dir: str | None = None, resolve_stem: Callable[[str], str | None] | None = None
+) -> tuple[list[Entry], list[dict]]:
     """List of Entry from explicit entries and src_dir files; explicit entries win.
 
     ``resolve_stem(stem)`` maps a file name stem to a user (UPN), or None when no user matches
@@ -184,7 +187,7 @@ def add_purged(entries: list[Entry], members: list[dict], declared_users: list[s
         entries.append(Entry(member['userPrincipalName'], 'absent', origin='purge', purged=True))
 
 
-def merge_by_object_id(entries: list[Entry], lookup) -> None:
+def merge_by_object_id(entries: list[Entry], lookup: Callable[[str], str | None]) -> None:
     """Declared users are people, not spellings: entries given by object id are resolved to their
     UPN (``lookup(id)`` -> UPN or None), and an id and a UPN naming the same person are a duplicate:
     both entries fail, so nothing is written for that user. Only object-id entries cost a lookup."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 try:
     from PIL import Image
@@ -22,9 +23,12 @@ from ansible_collections.m365.photos.plugins.module_utils._graph import photos
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError
-from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer
+from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import InProcessComparer, PoolComparer
 from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import DOWNGRADE_THRESHOLD, is_higher_resolution
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import save_backup
+
+if TYPE_CHECKING:  # the client needs requests at import time; modules import it after the dependency check
+    from ansible_collections.m365.photos.plugins.module_utils._graph.client import GraphClient
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class Outcome:
         self.pending_write = False
         self.pending_since = None
 
-    def diff(self):
+    def diff(self) -> dict:
         return {
             'before': self.before,
             'after': self.after,
@@ -78,7 +82,9 @@ class Outcome:
         }
 
 
-def describe_photo(sha256=None, width=None, height=None, size=None, etag=None) -> str:
+def describe_photo(
+    sha256: str | None = None, width: int | None = None, height: int | None = None, size: int | None = None, etag: str | None = None
+) -> str:
     """Diff text of a photo: never its bytes."""
     lines = []
     if sha256:
@@ -91,7 +97,7 @@ def describe_photo(sha256=None, width=None, height=None, size=None, etag=None) -
     return '\n'.join(lines) + '\n'
 
 
-def image_size(data):
+def image_size(data: bytes) -> tuple[int | None, int | None]:
     """(width, height) from the image header, without decoding the pixels."""
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -105,11 +111,11 @@ def photo_facts(desired: DesiredPhoto) -> dict:
 
 
 def reconcile(
-    graph,
+    graph: GraphClient,
     user: str,
     desired: DesiredPhoto | None,
     options: ReconcileOptions | None = None,
-    comparer=None,
+    comparer: InProcessComparer | PoolComparer | None = None,
     known_etag: str | None = None,
     pending: dict | None = None,
 ) -> Outcome:

@@ -52,7 +52,7 @@ class ThumbnailStore:
     def _path(self, index, side, ext='png'):
         return os.path.join(self.directory, '%06d-%s.%s' % (index, side, ext))
 
-    def add(self, index, before_bytes, after_bytes):
+    def add(self, index: int, before_bytes: bytes | None, after_bytes: bytes | None) -> None:
         for side, data in (('before', before_bytes), ('after', after_bytes)):
             if data is None:
                 continue
@@ -64,21 +64,21 @@ class ThumbnailStore:
                 thumb.thumbnail((HTML_THUMB, HTML_THUMB))
                 thumb.save(self._path(index, side, 'jpg'), format='JPEG', quality=HTML_QUALITY, optimize=True)
 
-    def load(self, index, side):
+    def load(self, index: int, side: str) -> Image.Image | None:
         path = self._path(index, side)
         if not os.path.exists(path):
             return None
         with Image.open(path) as image:
             return image.copy()
 
-    def data_uri(self, index, side):
+    def data_uri(self, index: int, side: str) -> str | None:
         path = self._path(index, side, 'jpg')
         if not os.path.exists(path):
             return None
         with open(path, 'rb') as handle:
             return 'data:image/jpeg;base64,' + base64.b64encode(handle.read()).decode('ascii')
 
-    def cleanup(self):
+    def cleanup(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -97,7 +97,7 @@ def _fit(draw, text, width):
     return text + '...'
 
 
-def sheet_pages(report_dir):
+def sheet_pages(report_dir: str) -> list[str]:
     """The contact-sheet pages present in report_dir, in page order."""
     try:
         names = os.listdir(report_dir)
@@ -107,7 +107,7 @@ def sheet_pages(report_dir):
     return [os.path.join(report_dir, name) for name in sorted(pages, key=lambda name: (len(name), name))]
 
 
-def draw_contact_sheet(report_dir, rows, thumbs, check_mode=False):
+def draw_contact_sheet(report_dir: str, rows: list[tuple[int, str, str]], thumbs: ThumbnailStore, check_mode: bool = False) -> list[str]:
     """Contact-sheet pages in report_dir: a grid of SHEET_COLUMNS before/after pairs per row, each
     labelled with the user and the action, pages no taller than SHEET_MAX_HEIGHT pixels
     (contact-sheet.png, contact-sheet-2.png, ...). rows: (index, user, action) of the changed
@@ -151,7 +151,7 @@ def draw_contact_sheet(report_dir, rows, thumbs, check_mode=False):
     return paths
 
 
-def terse_diff(diffs):
+def terse_diff(diffs: list[tuple[int, dict]]) -> dict | None:
     """Ansible diff for many users: one prepared text with, per changed user, one line for the
     photo before and one after (SHA-256 prefix, dimensions, bytes); nothing for unchanged users.
     ``diffs``: (index, reconcile diff dict) pairs. The full detail is in report.json."""
