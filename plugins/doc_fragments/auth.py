@@ -91,10 +91,11 @@ options:
 notes:
   - The app registration needs the Microsoft Graph B(application) permission C(ProfilePhoto.ReadWrite.All) (or
     C(ProfilePhoto.Read.All) for read-only modules) with admin consent, C(User.Read.All) to resolve users, and
-    C(GroupMember.Read.All) for group scopes.
+    C(GroupMember.Read.All) for group scopes and purges, together with C(User.Read.All) or C(User.ReadBasic.All): without
+    a user-read permission Microsoft Graph answers group members with their object id only.
   - Modules talk to Microsoft Graph from the host they run on, normally the controller (C(delegate_to=localhost)).
 requirements:
-  - msal >= 1.31.0
+  - msal >= 1.35.0
   - requests >= 2.31.0
   - Pillow >= 10.0.0
 '''
