@@ -12,6 +12,7 @@ more before the call fails."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError, hint_for
@@ -26,6 +27,9 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.transport impor
     send_with_retries,
     verify_setting,
 )
+
+if TYPE_CHECKING:
+    import requests
 
 USER_AGENT = 'm365.photos-ansible-collection'
 UNEXPECTED = 'unexpected answer from Microsoft Graph'
@@ -42,7 +46,7 @@ class UnexpectedAnswer(GraphError):
         return '%s (%s %s)' % (self.message, self.method, self.url) if self.method else self.message
 
 
-def unexpected_answer(response, method: str, path: str, expected: str) -> UnexpectedAnswer:
+def unexpected_answer(response: requests.Response, method: str, path: str, expected: str) -> UnexpectedAnswer:
     content_type = (response.headers.get('Content-Type') or 'no content type').split(';')[0].strip()
     request_id = response.headers.get('request-id') or 'none'
     return UnexpectedAnswer(
@@ -55,7 +59,7 @@ def unexpected_answer(response, method: str, path: str, expected: str) -> Unexpe
     )
 
 
-def json_answer(response, method: str, path: str, kind=dict):
+def json_answer(response: requests.Response, method: str, path: str, kind: type = dict) -> Any:
     """The JSON payload of a 2xx answer, of type ``kind``; UnexpectedAnswer for anything else."""
     content_type = (response.headers.get('Content-Type') or '').split(';')[0].strip().lower()
     expected = 'a JSON object' if kind is dict else 'JSON'
@@ -123,7 +127,17 @@ class GraphClient:
         except GraphError:
             return []
 
-    def request(self, method: str, path: str, params=None, json=None, data=None, headers=None, user=None, stream=False):
+    def request(
+        self,
+        method: str,
+        path: str,
+        params: dict | None = None,
+        json: Any = None,
+        data: bytes | None = None,
+        headers: dict | None = None,
+        user: str | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
         """Send a Graph request; return the 2xx response or raise GraphError with a hint."""
         url = path if path.startswith(('https://', 'http://')) else self.base + path
         send_headers = {'User-Agent': USER_AGENT, 'client-request-id': new_client_request_id()}

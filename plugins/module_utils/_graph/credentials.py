@@ -11,6 +11,7 @@ ambient variables of the CI runner. Within one layer exactly one credential may 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError
 
@@ -32,7 +33,7 @@ ENV_FALLBACKS = {
 CREDENTIAL_OPTIONS = ('access_token', 'client_secret', 'client_certificate_path', 'federated_token_file', 'managed_identity')
 
 
-def apply_env_fallbacks(params: dict, environ=None) -> tuple[dict, set[str]]:
+def apply_env_fallbacks(params: dict, environ: Mapping[str, str] | None = None) -> tuple[dict, set[str]]:
     """Return a copy of params with unset options filled from the environment, and the
     set of option names that came from it."""
     environ = os.environ if environ is None else environ

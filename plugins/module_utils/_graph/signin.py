@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 try:
@@ -34,6 +35,9 @@ except ImportError:
 
 from ansible_collections.m365.photos.plugins.module_utils._graph.clouds import MICROSOFT_AUTHORITY_HOSTS
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import AuthError, hint_for
+
+if TYPE_CHECKING:
+    from ansible_collections.m365.photos.plugins.module_utils._graph.token_cache import PersistentTokenCache
 
 
 def token_roles(token: str) -> list[str]:
@@ -53,10 +57,10 @@ class StaticTokenCredential:
     def __init__(self, access_token):
         self.access_token = access_token
 
-    def token(self):
+    def token(self) -> str:
         return self.access_token
 
-    def invalidate(self, token=None):
+    def invalidate(self, token: str | None = None) -> None:
         raise AuthError('The access_token was rejected (expired or for another tenant); acquire a new one.', status=401)
 
 
@@ -117,7 +121,7 @@ class MsalCredential:
         cache = self._cache_store.load() if self._cache_store else msal.SerializableTokenCache()
         return self._app_factory(cache), cache
 
-    def token(self):
+    def token(self) -> str:
         with self._lock:
             if self._token is None:
                 try:
@@ -136,7 +140,7 @@ class MsalCredential:
                     self._cache_store.save(self._cache)
             return self._token
 
-    def invalidate(self, token=None):
+    def invalidate(self, token: str | None = None) -> None:
         """Drop the rejected ``token`` everywhere, including the file cache, so the next ``token()``
         signs in afresh. When another thread has already replaced it (``token`` is not the current
         one), nothing is dropped: that thread's sign-in is the renewal."""
@@ -149,7 +153,9 @@ class MsalCredential:
                 self._cache_store.drop()
 
 
-def build_credential(kind: str, params: dict, authority_host: str, graph_resource: str, http_client, cache_store):
+def build_credential(
+    kind: str, params: dict, authority_host: str, graph_resource: str, http_client, cache_store: PersistentTokenCache | None
+) -> StaticTokenCredential | MsalCredential:
     """The credential for ``kind`` (see credentials.select_credential)."""
     if kind == 'access_token':
         return StaticTokenCredential(params['access_token'])

@@ -32,7 +32,7 @@ class PersistentTokenCache:
         key = '\n'.join([authority_host.lower(), (tenant or '').lower(), (client or '').lower(), credential or ''])
         self.path = os.path.join(self.directory, hashlib.sha256(key.encode('utf-8')).hexdigest()[:32] + '.json')
 
-    def load(self):
+    def load(self) -> msal.SerializableTokenCache:
         """A SerializableTokenCache filled from the file (empty when missing or unreadable)."""
         cache = msal.SerializableTokenCache()
         self.tighten()
@@ -43,7 +43,7 @@ class PersistentTokenCache:
             pass  # No cache yet, or a corrupt one: sign in again and overwrite it.
         return cache
 
-    def tighten(self):
+    def tighten(self) -> None:
         """An existing cache file that its group or others may read is set to 0600, with a warning."""
         try:
             mode = os.stat(self.path).st_mode & 0o777
@@ -64,14 +64,14 @@ class PersistentTokenCache:
                     'The token cache file %s had mode %04o (group or others could read access tokens); set to 0600.' % (self.path, mode)
                 )
 
-    def save(self, cache):
+    def save(self, cache: msal.SerializableTokenCache) -> None:
         if not cache.has_state_changed:
             return
         os.makedirs(self.directory, mode=0o700, exist_ok=True)
         write_atomic(self.path, cache.serialize(), mode=0o600)
         cache.has_state_changed = False
 
-    def drop(self):
+    def drop(self) -> None:
         """Forget the cached tokens (the service rejected one)."""
         try:
             os.unlink(self.path)

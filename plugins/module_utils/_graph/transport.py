@@ -128,19 +128,19 @@ class VerifyingSession:
             self._proxies[origin] = get_environ_proxies(origin)
         return self._proxies[origin]
 
-    def request(self, method, url, **kwargs):
+    def request(self, method: str, url: str, **kwargs) -> requests.Response:
         kwargs.setdefault('verify', self.verify)
         kwargs.setdefault('timeout', self.timeout)
         kwargs.setdefault('proxies', self._proxies_for(url))
         return self.session.request(method, url, **kwargs)
 
-    def get(self, url, **kwargs):
+    def get(self, url: str, **kwargs) -> requests.Response:
         return self.request('GET', url, **kwargs)
 
-    def post(self, url, **kwargs):
+    def post(self, url: str, **kwargs) -> requests.Response:
         return self.request('POST', url, **kwargs)
 
-    def close(self):
+    def close(self) -> None:
         self.session.close()
 
 
@@ -161,7 +161,7 @@ class RetryPolicy:
         self.max_retry_wait = max_retry_wait
         self.first_wait = first_retry_wait() if first_wait is None else first_wait
 
-    def check_wait(self, retry_after, response, method, url):
+    def check_wait(self, retry_after: float | None, response: requests.Response, method: str, url: str) -> None:
         """RetryWaitTooLong when the asked wait is beyond max_retry_wait."""
         if retry_after is not None and self.max_retry_wait is not None and retry_after > self.max_retry_wait:
             raise RetryWaitTooLong(
@@ -173,7 +173,7 @@ class RetryPolicy:
                 url=url,
             )
 
-    def wait(self, attempt, retry_after, reason):
+    def wait(self, attempt: int, retry_after: float | None, reason: str) -> None:
         delay = retry_after if retry_after is not None else retry_delay(attempt, self.first_wait)
         if self.max_retry_wait is not None:
             delay = min(delay, self.max_retry_wait)
@@ -186,7 +186,7 @@ def _seconds(value):
     return ('%.3f' % value).rstrip('0').rstrip('.') or '0'
 
 
-def error_from_response(response, method: str, url: str) -> GraphError:
+def error_from_response(response: requests.Response, method: str, url: str) -> GraphError:
     code, message, request_id = parse_error_body(response.text if response.content else '')
     request_id = request_id or response.headers.get('request-id')
     if not message:
@@ -202,7 +202,9 @@ def error_from_response(response, method: str, url: str) -> GraphError:
     )
 
 
-def send_with_retries(http, method: str, url: str, policy: RetryPolicy, limiter=None, limit_key=None, **kwargs):
+def send_with_retries(
+    http: VerifyingSession, method: str, url: str, policy: RetryPolicy, limiter=None, limit_key: str | None = None, **kwargs
+) -> requests.Response:
     """Send one request, retrying 429/502/503/504 and connection failures.
 
     Returns the final response (any status); raises GraphError when connection failures

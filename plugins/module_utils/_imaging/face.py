@@ -64,7 +64,7 @@ def _cascade():
     return _CASCADES[CASCADE_FILE]
 
 
-def detect_face(img) -> tuple[int, int, int, int] | None:
+def detect_face(img: Image.Image) -> tuple[int, int, int, int] | None:
     """(left, top, width, height) in ``img`` pixels of the largest face in the RGB Pillow image
     ``img``, or None (no face, or no OpenCV)."""
     if not HAS_CV2:

@@ -50,7 +50,7 @@ def soft_warning(width: int, height: int) -> str | None:
     )
 
 
-def is_higher_resolution(desired_width: int, desired_height: int, current_width, current_height) -> bool:
+def is_higher_resolution(desired_width: int, desired_height: int, current_width: int | None, current_height: int | None) -> bool:
     """Whether the current photo is larger than the declared one on both sides."""
     if not current_width or not current_height:
         return False

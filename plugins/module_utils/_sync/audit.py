@@ -16,6 +16,7 @@ import html
 import json
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._graph import photos as _photos
@@ -27,6 +28,11 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.pool import I
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import EXTENSIONS, safe_name
 from ansible_collections.m365.photos.plugins.module_utils._sync.report import HTML_STYLE
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import SourceError, read_source
+
+if TYPE_CHECKING:
+    from ansible_collections.m365.photos.plugins.module_utils._graph.client import GraphClient
+    from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
+    from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import Entry
 
 CLASSES = ('matches', 'differs', 'no_photo', 'undeclared_photo', 'declared_missing')
 CLASS_TEXT = {
@@ -54,7 +60,7 @@ class Declared:
                 continue
             self.by_key[entry.user.lower()] = entry
 
-    def desired(self, user: str, entry, settings: dict):
+    def desired(self, user: str, entry: Entry, settings: dict) -> DesiredPhoto | None:
         """The DesiredPhoto of a declared entry; SourceError naming the user and the file."""
         if self.cache is None:
             return read_source(user, settings, entry.src, entry.content)
@@ -71,7 +77,7 @@ class Declared:
             found = self.cache.get(key)
         return found
 
-    def find(self, user: dict):
+    def find(self, user: dict) -> Entry | None:
         for key in (user.get('userPrincipalName'), user.get('id'), user.get('user')):
             if key and key.lower() in self.by_key:
                 return self.by_key[key.lower()]
@@ -94,7 +100,9 @@ def audit_record(user: dict) -> dict:
     }
 
 
-def audit_user(graph, user: dict, declared: Declared | None, settings: dict, dest: str | None, comparer=None) -> dict:
+def audit_user(
+    graph: GraphClient, user: dict, declared: Declared | None, settings: dict, dest: str | None, comparer: InProcessComparer | None = None
+) -> dict:
     """The audit record of one user: metadata, then (only when needed) the photo itself."""
     record = audit_record(user)
     name = record['user']

@@ -10,6 +10,10 @@ import os
 import re
 import tempfile
 import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ansible_collections.m365.photos.plugins.module_utils._graph.photos import PhotoContent
 
 DEFAULT_BACKUP_DIR = os.path.join('~', '.ansible', 'm365_photos', 'backups')
 EXTENSIONS = {'image/jpeg': '.jpg', 'image/pjpeg': '.jpg', 'image/png': '.png', 'image/gif': '.gif', 'image/bmp': '.bmp'}
@@ -20,7 +24,7 @@ def safe_name(user: str) -> str:
     return re.sub(r'[^A-Za-z0-9@._-]', '_', user)
 
 
-def save_backup(backup_dir: str | None, user: str, content, now: float | None = None) -> str:
+def save_backup(backup_dir: str | None, user: str, content: PhotoContent, now: float | None = None) -> str:
     """Write the photo bytes to backup_dir, named by user, time and content; return the file path.
 
     Never overwrites: the bytes go to a temporary file that is hard-linked to the first free name

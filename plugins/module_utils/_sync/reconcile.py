@@ -197,6 +197,7 @@ def reconcile(
             return outcome
 
     if backup and not check_mode:
+        assert content is not None  # a backup needs the content (None returned above)
         outcome.backup_file = save_backup(options.backup_dir, user, content)
     if keep_previous and content is not None:
         outcome.previous_content = content.data

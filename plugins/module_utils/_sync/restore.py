@@ -22,7 +22,7 @@ STAMP = '%Y%m%dT%H%M%SZ'
 PRE_RESTORE_DIR = 'pre-restore'
 
 
-def parse_before(value) -> datetime.datetime | None:
+def parse_before(value: str | None) -> datetime.datetime | None:
     """An ISO 8601 date or date-time as an aware UTC datetime (naive values are UTC); None for
     none. ValueError with the value and the expected form otherwise."""
     if value is None or value == '':
@@ -60,7 +60,7 @@ def list_backups(backup_dir: str | None) -> list[dict]:
     return found
 
 
-def latest_backups(backup_dir: str | None, users=None, before=None) -> tuple[list[dict], dict, list[str]]:
+def latest_backups(backup_dir: str | None, users: list[str] | None = None, before: str | None = None) -> tuple[list[dict], dict, list[str]]:
     """([{user, src}], {user: backup time}, [users given without a backup]): the latest backup of
     each user (of ``users`` only, when given) taken before ``before`` (ISO date-time) when given.
     Sorted by user."""

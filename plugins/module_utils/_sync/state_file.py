@@ -57,7 +57,7 @@ def _is_text(value) -> bool:
     return isinstance(value, str) and bool(value) and len(value) <= 1024
 
 
-def valid_pending(pending) -> bool:
+def valid_pending(pending: object) -> bool:
     return (
         isinstance(pending, dict)
         and _is_text(pending.get('source'))
@@ -67,7 +67,7 @@ def valid_pending(pending) -> bool:
     )
 
 
-def clean_record(record) -> dict | None:
+def clean_record(record: object) -> dict | None:
     """The record with only its known, well-formed fields; None when nothing valid is left."""
     if not isinstance(record, dict):
         return None
