@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+from typing import cast
 
 from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import reduce_for_compare
@@ -124,8 +125,7 @@ def normalise_into_cache(directory: str, settings: dict, key: str, src: str | No
     try:
         data = content
         if data is None:
-            assert src is not None  # a source is a file or content
-            with open(src, 'rb') as handle:
+            with open(cast(str, src), 'rb') as handle:  # a source is a file or content
                 data = handle.read()
         image = normalise_image(data, **settings)
     except ImageError as exc:

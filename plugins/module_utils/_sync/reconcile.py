@@ -172,12 +172,10 @@ def reconcile(
         else:
             outcome.previous['content_type'] = content.content_type or meta.content_type
         outcome.before = describe_photo(content.sha256, width, height, len(content.data), outcome.etag)
-    else:
-        assert meta is not None  # read above: no content was needed
+    elif meta is not None:  # no content was needed: the metadata was read
         outcome.before = describe_photo(None, meta.width, meta.height, None, meta.etag)
 
-    if desired is not None:
-        assert content is not None  # a desired photo always needs the content (None returned above)
+    if desired is not None and content is not None:  # a desired photo always has the content here
         try:
             outcome.distance = round(comparer.distance(desired, content.data), 6)
         except ImageError:
@@ -196,8 +194,7 @@ def reconcile(
             outcome.before = outcome.after
             return outcome
 
-    if backup and not check_mode:
-        assert content is not None  # a backup needs the content (None returned above)
+    if backup and not check_mode and content is not None:  # a backup always has the content here
         outcome.backup_file = save_backup(options.backup_dir, user, content)
     if keep_previous and content is not None:
         outcome.previous_content = content.data
