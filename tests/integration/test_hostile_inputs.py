@@ -560,3 +560,19 @@ def test_backups_are_never_overwritten(tenant, playbook, tmp_path):
         paths.append(run.result('out')['backup_file'])
     assert len(set(paths)) == 3 and len(list(backups.iterdir())) == 3
     assert tenant.count(DELETE) == 3
+
+
+def test_role_matches_an_nfd_file_name_to_its_user(tenant_factory, playbook, tmp_path):
+    upn = unicodedata.normalize('NFC', 'jürgen@contoso.example')
+    tenant = tenant_factory(seed={'users': [{'userPrincipalName': upn, 'displayName': 'Jürgen'}]})
+    src = tmp_path / 'photos'
+    src.mkdir()
+    (src / (unicodedata.normalize('NFD', upn) + '.jpg')).write_bytes(photo('j'))
+    tasks = '''
+- name: Sync with the role
+  ansible.builtin.include_role:
+    name: m365.photos.photo_sync
+'''
+    run = playbook(tasks, tenant, extra_vars={'photo_sync_src_dir': str(src), 'photo_sync_preflight': False})
+    assert run.rc == 0, (run.stdout + run.stderr)[-3000:]
+    assert tenant.photo_info(upn)['has_photo'] and tenant.count(PUT) == 1

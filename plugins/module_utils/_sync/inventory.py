@@ -129,7 +129,10 @@ def build_inventory(
     entries = []
     by_key: dict[str, Entry] = {}
     for item in photos or []:
-        entry = Entry(item['user'], item.get('state') or 'present', item.get('src'), origin='photos')
+        # NFC: a UPN taken from a file name written decomposed (macOS, or the photo_sync role's file list) is the
+        # composed UPN Entra stores.
+        user = unicodedata.normalize('NFC', item['user'])
+        entry = Entry(user, item.get('state') or 'present', item.get('src'), origin='photos')
         if item.get('content') is not None:
             if entry.src:
                 entry.error = 'src and content are mutually exclusive; give one'
