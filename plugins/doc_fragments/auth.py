@@ -91,7 +91,7 @@ options:
 notes:
   - The app registration needs the Microsoft Graph B(application) permission C(ProfilePhoto.ReadWrite.All) (or
     C(ProfilePhoto.Read.All) for read-only modules) with admin consent, C(User.Read.All) to resolve users, and
-    C(GroupMember.Read.All) for group scopes and purges, together with C(User.Read.All) or C(User.ReadBasic.All): without
+    C(GroupMember.Read.All) for group scopes and purges, together with C(User.Read.All) or C(User.ReadBasic.All); without
     a user-read permission Microsoft Graph answers group members with their object id only.
   - Modules talk to Microsoft Graph from the host they run on, normally the controller (C(delegate_to=localhost)).
 requirements:
