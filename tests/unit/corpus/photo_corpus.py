@@ -13,6 +13,10 @@ Base photos:
   with Pillow only (the packages are located without importing them), when installed;
 * synthetic portrait-like images drawn here with Pillow from a fixed seed.
 
+The second-generation classes (issue 11: subtler edits, harsher re-encoding, other files of the
+same photo) are built on the real photographs; the synthetic images keep the first generation's
+classes (see second_generation()).
+
 Every "current" photo passes through the fake tenant's own upload processing
 (tests/fake_tenant, the code that serves the integration tests), as in production:
 normalise -> upload -> the service re-encodes -> compare.
@@ -439,6 +443,7 @@ def normalised(img, **options):
 
 
 # Service behaviours for the "same" pairs: (label, size or None, quality, subsampling, filter).
+# Those in NEW_SAME_VARIANTS are second-generation classes (issue 11): real photographs only.
 SAME_VARIANTS = (
     ('q35-420', None, 35, 2, 'bicubic'),
     ('q50-420', None, 50, 2, 'bicubic'),
@@ -457,6 +462,7 @@ SAME_VARIANTS = (
     ('240-nearest-q85', 240, 85, 2, 'nearest'),
     ('240-box-q50', 240, 50, 2, 'box'),
 )
+NEW_SAME_VARIANTS = ('q35-420', 'q75-422')
 
 
 def _icc_s15(value):
@@ -536,25 +542,36 @@ def exif_rotated_jpeg(img):
 MIN_HALF_SIZE = 128
 
 
+def second_generation(base):
+    """Whether the second-generation classes (issue 11) apply: they are built on real photographs;
+    the synthetic images keep the first-generation classes only (every old class applies to every base)."""
+    return base.kind == 'real'
+
+
 def same_pairs(base, desired):
     pairs = []
     decoded = Image.open(io.BytesIO(desired)).convert('RGB')
     side = decoded.width
+    new_classes = second_generation(base)
     for label, size, quality, subsampling, resample in SAME_VARIANTS:
         if size is not None and size > side:
             # The service does not invent pixels; a small upload keeps its size.
             continue
+        if label in NEW_SAME_VARIANTS and not new_classes:
+            continue
         current = service(desired, size, quality, subsampling, resample, decoded=decoded)
         rendition = '240' if size == 240 else 'full'
         pairs.append(Pair(base.name, 'same:' + ('downscale' if size else 'reencode'), label, desired, current, True, rendition))
-    buf = io.BytesIO()
-    decoded.save(buf, 'JPEG', quality=75, progressive=True, optimize=True)
-    pairs.append(Pair(base.name, 'same:progressive', 'progressive-optimised-q75', desired, buf.getvalue(), True))
+    if new_classes:
+        buf = io.BytesIO()
+        decoded.save(buf, 'JPEG', quality=75, progressive=True, optimize=True)
+        pairs.append(Pair(base.name, 'same:progressive', 'progressive-optimised-q75', desired, buf.getvalue(), True))
     # Two and three generations of re-encoding (the service re-saves a stored copy).
     twice = service(service(desired, None, 85, 2, decoded=decoded), 360 if side > 360 else None, 70, 2, 'bilinear')
     pairs.append(Pair(base.name, 'same:generations', 'q85-then-360-q70', desired, twice, True))
-    thrice = service(service(service(desired, None, 80, 2, decoded=decoded), None, 75, 2), None, 70, 2)
-    pairs.append(Pair(base.name, 'same:generations', 'q80-q75-q70', desired, thrice, True))
+    if new_classes:
+        thrice = service(service(service(desired, None, 80, 2, decoded=decoded), None, 75, 2), None, 70, 2)
+        pairs.append(Pair(base.name, 'same:generations', 'q80-q75-q70', desired, thrice, True))
     if side < 648:
         up = service(desired, 648, 80, 2, 'bicubic', decoded=decoded)
         pairs.append(Pair(base.name, 'same:upscaled', 'upscaled-648-q80', desired, up, True))
@@ -578,28 +595,29 @@ def same_pairs(base, desired):
             True,
         )
     )
-    # Other files of the same photo, each normalised, one as desired, the other as the tenant holds it.
-    variants = [
-        ('same:exif-orientation', 'exif-rotated', normalise_image(exif_rotated_jpeg(base.source)).data, normalised_jpeg(base.source)),
-        ('same:icc-adobe-rgb', 'adobe-rgb-source', normalise_image(encode_with_icc(to_adobe_rgb(base.source), 'PNG')).data, desired),
-    ]
-    half_side = base.source.width // 2
-    if half_side >= MIN_HALF_SIZE:
-        half = base.source.resize((half_side, half_side), Image.Resampling.LANCZOS)
-        variants.append(('same:half-size-source', 'half-size', normalised(half), desired))
-    for category, label, a, b in variants:
-        pairs.append(Pair(base.name, category, label + '-fwd', a, tenant_upload(b), True))
-        pairs.append(Pair(base.name, category, label + '-rev', b, tenant_upload(a), True))
-    # A service that keeps the embedded profile: the current photo's pixels are Adobe RGB, tagged as such.
-    adobe_current = encode_with_icc(to_adobe_rgb(decoded), 'JPEG', quality=85)
-    pairs.append(Pair(base.name, 'same:icc-adobe-rgb', 'adobe-rgb-current', desired, adobe_current, True, extra={'keeps_icc': True}))
+    if new_classes:
+        # Other files of the same photo, each normalised, one as desired, the other as the tenant holds it.
+        variants = [
+            ('same:exif-orientation', 'exif-rotated', normalise_image(exif_rotated_jpeg(base.source)).data, normalised_jpeg(base.source)),
+            ('same:icc-adobe-rgb', 'adobe-rgb-source', normalise_image(encode_with_icc(to_adobe_rgb(base.source), 'PNG')).data, desired),
+        ]
+        half_side = base.source.width // 2
+        if half_side >= MIN_HALF_SIZE:
+            half = base.source.resize((half_side, half_side), Image.Resampling.LANCZOS)
+            variants.append(('same:half-size-source', 'half-size', normalised(half), desired))
+        for category, label, a, b in variants:
+            pairs.append(Pair(base.name, category, label + '-fwd', a, tenant_upload(b), True))
+            pairs.append(Pair(base.name, category, label + '-rev', b, tenant_upload(a), True))
+        # A service that keeps the embedded profile: the current photo's pixels are Adobe RGB, tagged as such.
+        adobe_current = encode_with_icc(to_adobe_rgb(decoded), 'JPEG', quality=85)
+        pairs.append(Pair(base.name, 'same:icc-adobe-rgb', 'adobe-rgb-current', desired, adobe_current, True, extra={'keeps_icc': True}))
     # What the fake tenant itself stores and serves for our upload, and for every case above: the
     # current photo as the service re-encodes it once more (the production path).
     stored = tenant_upload(desired)
     pairs.append(Pair(base.name, 'same:tenant', 'as-uploaded', desired, stored, True))
     if side >= 240:
         pairs.append(Pair(base.name, 'same:tenant', 'tenant-240', desired, tenant_rendition(stored, 240), True, '240'))
-    for pair in list(pairs):
+    for pair in list(pairs) if new_classes else ():
         if pair.rendition == 'full' and pair.category != 'same:tenant' and not pair.extra.get('keeps_icc'):
             again = tenant_upload(pair.current)
             pairs.append(Pair(base.name, pair.category, pair.variant + '+tenant', pair.desired, again, True))
@@ -748,6 +766,8 @@ EDITS = {
     'white-balance-cooler8': lambda img, rng: white_balance(img, 0.92, 1.08),
     'patch-dark-0.5pct': patch_dark,
 }
+# The edits of the first generation; the others (issue 11) are applied to real photographs only.
+OLD_EDITS = ('mirror', 'brighter10', 'darker10', 'greyscale', 'patch-high-contrast', 'patch-subtle', 'patch-glasses')
 CHANGED_SERVICE = (360, 75, 2, 'bicubic')
 
 
@@ -777,7 +797,10 @@ def _both_directions(base, category, variant, a, b):
 def changed_pairs(base, desired, seed):
     rng = random.Random(seed)
     pairs = []
+    new_classes = second_generation(base)
     for name, edit in EDITS.items():
+        if name not in OLD_EDITS and not new_classes:
+            continue
         if name in ('greyscale', 'saturation+30', 'saturation-30') and base.achromatic:
             # Already grey: turning it grey changes nothing, so it is not a change to detect.
             continue
@@ -789,10 +812,11 @@ def changed_pairs(base, desired, seed):
         pairs.extend(_both_directions(base, 'changed:' + name, name, desired, edited))
     left, right = shifted_crop(base)
     pairs.extend(_both_directions(base, 'changed:crop-shift-2pct', 'crop-shift', normalised(left), normalised(right)))
-    left, right = shifted_crop(base, 0.01)
-    pairs.extend(_both_directions(base, 'changed:crop-shift-1pct', 'crop-shift', normalised(left), normalised(right)))
-    upright, rotated = rotated_pair(base, 3.0)
-    pairs.extend(_both_directions(base, 'changed:rotate-3deg', 'rotate', normalised(upright), normalised(rotated)))
+    if new_classes:
+        left, right = shifted_crop(base, 0.01)
+        pairs.extend(_both_directions(base, 'changed:crop-shift-1pct', 'crop-shift', normalised(left), normalised(right)))
+        upright, rotated = rotated_pair(base, 3.0)
+        pairs.extend(_both_directions(base, 'changed:rotate-3deg', 'rotate', normalised(upright), normalised(rotated)))
     if base.frame_b is not None:
         pairs.extend(_both_directions(base, 'changed:viewpoint', 'second-frame', desired, normalised(base.frame_b)))
     else:
