@@ -131,7 +131,7 @@ def build_inventory(
     for item in photos or []:
         # NFC: a UPN taken from a file name written decomposed (macOS, or the photo_sync role's file list) is the
         # composed UPN Entra stores.
-        user = unicodedata.normalize('NFC', item['user'])
+        user: str | None = unicodedata.normalize('NFC', item['user'])  # str | None: the src_dir loop below reuses the name
         entry = Entry(user, item.get('state') or 'present', item.get('src'), origin='photos')
         if item.get('content') is not None:
             if entry.src:
