@@ -275,7 +275,7 @@ from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import 
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
 from ansible_collections.m365.photos.plugins.module_utils._sync.audit import Declared, run_audit, summarise_audit, write_audit_reports
 from ansible_collections.m365.photos.plugins.module_utils._sync.backup import EXTENSIONS, safe_name
-from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import build_inventory
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import build_inventory, inventory_argument_spec
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import normalise_argument_spec, normalise_settings
 
 
@@ -313,24 +313,7 @@ def main():
         all_users=dict(type='bool', default=False),
         include_guests=dict(type='bool', default=False),
         dest=dict(type='path'),
-        compare_to=dict(
-            type='dict',
-            options=dict(
-                photos=dict(
-                    type='list',
-                    elements='dict',
-                    default=[],
-                    options=dict(
-                        user=dict(type='str', required=True),
-                        src=dict(type='path'),
-                        content=dict(type='str', no_log=True),
-                        state=dict(type='str', default='present', choices=['present', 'absent']),
-                    ),
-                ),
-                src_dir=dict(type='path'),
-                match=dict(type='str', default='upn', choices=['upn', 'mail_nickname', 'mail']),
-            ),
-        ),
+        compare_to=dict(type='dict', options=inventory_argument_spec()),
         report_dir=dict(type='path'),
         cache_dir=dict(type='path'),
         concurrency=dict(type='int', default=4),

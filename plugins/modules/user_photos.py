@@ -322,26 +322,18 @@ from ansible_collections.m365.photos.plugins.module_utils._graph.directory impor
 from ansible_collections.m365.photos.plugins.module_utils._graph.errors import GraphError
 from ansible_collections.m365.photos.plugins.module_utils._graph.photos import read_metadata
 from ansible_collections.m365.photos.plugins.module_utils._module import GraphModule
-from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import add_purged, build_inventory, merge_by_object_id
+from ansible_collections.m365.photos.plugins.module_utils._sync.inventory import (
+    add_purged,
+    build_inventory,
+    inventory_argument_spec,
+    merge_by_object_id,
+)
 from ansible_collections.m365.photos.plugins.module_utils._sync.source import normalise_argument_spec, normalise_settings
 
 
 def main():
     argument_spec = dict(
-        photos=dict(
-            type='list',
-            elements='dict',
-            default=[],
-            options=dict(
-                user=dict(type='str', required=True),
-                src=dict(type='path'),
-                # Not secret, but large: no_log keeps it out of the invocation that -vvv, job event stores and syslog record.
-                content=dict(type='str', no_log=True),
-                state=dict(type='str', default='present', choices=['present', 'absent']),
-            ),
-        ),
-        src_dir=dict(type='path'),
-        match=dict(type='str', default='upn', choices=['upn', 'mail_nickname', 'mail']),
+        **inventory_argument_spec(),
         purge=dict(type='bool', default=False),
         purge_group=dict(type='str'),
         declared_users=dict(type='list', elements='str', default=[]),

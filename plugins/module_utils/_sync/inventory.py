@@ -48,6 +48,26 @@ class Entry:
         return 'content' if self.from_content else self.src
 
 
+def inventory_argument_spec() -> dict:
+    """The inventory options user_photos takes, and user_photo_info's compare_to: declared once so both read it alike."""
+    return dict(
+        photos=dict(
+            type='list',
+            elements='dict',
+            default=[],
+            options=dict(
+                user=dict(type='str', required=True),
+                src=dict(type='path'),
+                # Not secret, but large: no_log keeps it out of the invocation that -vvv, job event stores and syslog record.
+                content=dict(type='str', no_log=True),
+                state=dict(type='str', default='present', choices=['present', 'absent']),
+            ),
+        ),
+        src_dir=dict(type='path'),
+        match=dict(type='str', default='upn', choices=['upn', 'mail_nickname', 'mail']),
+    )
+
+
 def _not_regular(mode) -> str | None:
     """Why a file of this ``st_mode`` is not read as a photo, or None for a regular file."""
     if stat.S_ISREG(mode):
