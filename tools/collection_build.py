@@ -16,6 +16,8 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), '..'))
 DEVELOPMENT_PATHS = (
     'Makefile',
     'requirements-dev.txt',
+    'requirements-ldap.txt',
+    'requirements-2.21.txt',
     'pytest.ini',
     'pyproject.toml',
     '.ansible-lint',
@@ -31,6 +33,7 @@ DEVELOPMENT_PATHS = (
     '.bench/',
     '.ruff_cache/',
     '.pytest_cache/',
+    '.mypy_cache/',
 )
 DEVELOPMENT_SUFFIXES = ('.jsonl', '.pyc', '.tar.gz')
 
