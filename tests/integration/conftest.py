@@ -161,3 +161,20 @@ def playbook(tmp_path):
 
     run.play_dir = tmp_path / 'play'
     return run
+
+
+def run_collection_playbook(tenant, repo, playbook, *args):
+    """ansible-playbook <playbook> -e @photos.yml in ``repo``, as a GitOps repository runs it: its own HOME, the
+    collection from build/, this Python as the interpreter, signed in to ``tenant``."""
+    env = dict(
+        os.environ,
+        HOME=str(repo / 'home'),
+        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
+        ANSIBLE_NOCOLOR='1',
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_LOCALHOST_WARNING='0',
+        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
+    )
+    env.update(tenant.env())
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), playbook, '-e', '@photos.yml', *args]
+    return subprocess.run(command, env=env, cwd=str(repo), capture_output=True, text=True, check=False, timeout=600)

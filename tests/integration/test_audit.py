@@ -3,11 +3,9 @@ reports, and the m365.photos.audit playbook, against the fake tenant (realistic 
 
 import json
 import os
-import subprocess
-import sys
 
 import images
-from conftest import COLLECTIONS
+from conftest import run_collection_playbook
 from sample_photos import write_samples
 
 META = 'GET /v1.0/users/{id}/photo'
@@ -113,18 +111,7 @@ def test_audit_playbook(tenant_factory, playbook, tmp_path):
     (repo / 'home').mkdir(parents=True)
     os.rename(str(photos), str(repo / 'photos'))
     (repo / 'photos.yml').write_text(json.dumps({'photo_sync_src_dir': 'photos', 'photo_sync_report_dir': 'reports'}))
-    env = dict(
-        os.environ,
-        HOME=str(repo / 'home'),
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-    )
-    env.update(tenant.env())
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'm365.photos.audit', '-e', '@photos.yml']
-    done = subprocess.run(command, env=env, cwd=str(repo), capture_output=True, text=True, check=False, timeout=600)
+    done = run_collection_playbook(tenant, repo, 'm365.photos.audit')
     assert done.returncode == 0, done.stdout + done.stderr
     assert 'users have a photo' in done.stdout
     document = json.loads((repo / 'reports' / 'audit.json').read_text())

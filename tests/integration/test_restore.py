@@ -4,12 +4,10 @@ against the fake tenant (realistic mode: the service re-encodes every photo)."""
 import json
 import os
 import pathlib
-import subprocess
-import sys
 
 import images
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo, photo_distance
-from conftest import COLLECTIONS
+from conftest import run_collection_playbook
 from sample_photos import write_samples
 
 PUT = 'PUT /v1.0/users/{id}/photo/$value'
@@ -17,18 +15,7 @@ STAFF = ['%s@contoso.example' % u for u in ('alice', 'bob', 'carol', 'dave', 'er
 
 
 def ansible_playbook(tenant, repo, playbook, *args):
-    env = dict(
-        os.environ,
-        HOME=str(repo / 'home'),
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-    )
-    env.update(tenant.env())
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), playbook, '-e', '@photos.yml'] + list(args)
-    return subprocess.run(command, env=env, cwd=str(repo), capture_output=True, text=True, check=False, timeout=600)
+    return run_collection_playbook(tenant, repo, playbook, *args)
 
 
 def current_photos(playbook, tenant, dest):

@@ -3,11 +3,8 @@ state file and reports each, and the combined report merges them."""
 
 import hashlib
 import json
-import os
-import subprocess
-import sys
 
-from conftest import COLLECTIONS
+from conftest import run_collection_playbook
 from sample_photos import write_samples
 
 USERS = ['user%05d@contoso.example' % n for n in range(1, 25)]
@@ -20,18 +17,7 @@ def shard_of(user, count):
 
 
 def sync(tenant, repo, *args):
-    env = dict(
-        os.environ,
-        HOME=str(repo / 'home'),
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-    )
-    env.update(tenant.env())
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), 'm365.photos.sync', '-e', '@photos.yml']
-    return subprocess.run(command + list(args), env=env, cwd=str(repo), capture_output=True, text=True, check=False, timeout=600)
+    return run_collection_playbook(tenant, repo, 'm365.photos.sync', *args)
 
 
 def test_two_shards_split_the_users_and_merge_their_reports(tenant_factory, tmp_path):
