@@ -115,7 +115,7 @@ class GraphModule:
         """The GraphClient for this run (one token, one connection pool)."""
         if self._graph is None:
             try:
-                in_flight = getattr(limiter, 'maximum', None) or getattr(getattr(limiter, 'reads', None), 'maximum', 0)
+                in_flight = getattr(limiter, 'maximum', None) or 0
                 self._graph = self.connection(pool_size=max(16, 2 * in_flight)).client(limiter=limiter)
             except GraphError as exc:
                 self.fail_graph(exc)

@@ -22,8 +22,9 @@ The limiter therefore learns the pace from the answers, as TCP does:
 * never more than one request in flight per user (``slot(user=...)``): Graph counts concurrency
   per mailbox, and one user's requests gain nothing from running side by side.
 
-``GraphLimiter`` paces reads and writes apart: a write quota (Entra's identity writes) that
-throttles uploads must not slow the reads of users still to compare."""
+``GraphLimiter`` bounds all requests together (the service's budget counts both) and the writes
+on their own as well: a write quota (Entra's identity writes) that throttles uploads must not slow
+the reads of users still to compare."""
 
 from __future__ import annotations
 
@@ -227,61 +228,86 @@ class _Slot:
 
 
 class GraphLimiter:
-    """Reads and writes paced apart, each by its own AdaptiveLimiter: throttled uploads lower the
-    write limit only, and the reads of the users still to compare go on at their own pace. One
-    request in flight per user across both lanes."""
+    """Reads and writes paced apart, under one bound for all requests.
+
+    Every request takes a place in ``shared``, the bound on all requests in flight: the app's
+    budget (a cap in flight, a request rate) counts reads and writes alike, so one bound lets
+    reads use whatever places the writes leave. Two separate bounds would each settle on a share
+    of it and leave the rest unused (measured: a first sync held 3 reads and 1 write in flight
+    under a cap of 4 while the writes waited). A write also takes a place in ``writes``, its own
+    bound: a 429 answered to a write lowers only that one, so a write quota (Entra's identity
+    writes) that throttles uploads does not slow the reads of the users still to compare. A 429
+    to a read lowers ``shared``. One request in flight per user across both."""
 
     def __init__(self, initial=4, maximum=64, clock=time.monotonic, **options):
         self.users = UserLocks()
-        self.reads = AdaptiveLimiter(initial=initial, maximum=maximum, clock=clock, name='reads', users=self.users, **options)
-        self.writes = AdaptiveLimiter(initial=min(initial, 2), maximum=maximum, clock=clock, name='writes', users=self.users, **options)
-        self._lock = threading.Lock()
-        self._in_flight = 0
-        self.peak = 0
-
-    def lane(self, method):
-        return self.writes if (method or 'GET').upper() in WRITE_METHODS else self.reads
+        self.maximum = maximum
+        self.shared = AdaptiveLimiter(initial=initial, maximum=maximum, clock=clock, name='requests', **options)
+        self.writes = AdaptiveLimiter(initial=min(initial, 2), maximum=maximum, clock=clock, name='writes', **options)
 
     def slot(self, method=None, user=None):
-        # The lanes share the per-user locks: a user's read and write never overlap either.
-        return _CountingSlot(self, self.lane(method).slot(method, user))
+        write = (method or 'GET').upper() in WRITE_METHODS
+        return _GraphSlot(self, user, write)
+
+    @property
+    def peak(self) -> int:
+        return self.shared.peak
 
     @property
     def throttled(self) -> int:
-        return self.reads.throttled + self.writes.throttled
+        return self.shared.throttled + self.writes.throttled
 
     @property
     def requests(self) -> int:
-        return self.reads.requests + self.writes.requests
+        return self.shared.requests
 
     def stats(self) -> dict:
         return {
             'peak_in_flight': self.peak,
             'throttled': self.throttled,
             'requests': self.requests,
-            'reads': self.reads.stats(),
+            'shared': self.shared.stats(),
             'writes': self.writes.stats(),
         }
 
 
-class _CountingSlot:
-    __slots__ = ('owner', 'inner')
+class _GraphSlot:
+    """The user's turn, then (for a write) a write place, then a shared place; released in reverse."""
 
-    def __init__(self, owner, inner):
+    __slots__ = ('owner', 'user', 'write', 'status', 'started', 'shared_sequence', 'write_sequence')
+
+    def __init__(self, owner, user, write):
         self.owner = owner
-        self.inner = inner
+        self.user = user
+        self.write = write
+        self.status = None
+        self.started = None
+        self.shared_sequence = self.write_sequence = 0
 
     def report(self, status):
-        self.inner.report(status)
+        self.status = status
 
     def __enter__(self):
-        self.inner.__enter__()
-        with self.owner._lock:
-            self.owner._in_flight += 1
-            self.owner.peak = max(self.owner.peak, self.owner._in_flight)
+        owner = self.owner
+        if self.user is not None:
+            owner.users.enter(self.user)  # a user waiting for its turn holds no place
+        if self.write:
+            self.write_sequence = owner.writes._acquire(None)
+        self.shared_sequence = owner.shared._acquire(None)
+        self.started = owner.shared.clock()
         return self
 
     def __exit__(self, exc_type, exc, traceback):
-        with self.owner._lock:
-            self.owner._in_flight -= 1
-        return self.inner.__exit__(exc_type, exc, traceback)
+        owner = self.owner
+        rtt = owner.shared.clock() - self.started
+        if self.write:
+            # The shared bound counts a write's success towards growth but learns neither its 429
+            # (the write bound's business) nor its latency (an upload is slower than a read).
+            shared_status = None if self.status == 429 else self.status
+            owner.shared._release(self.shared_sequence, None, shared_status, None)
+            owner.writes._release(self.write_sequence, None, self.status, rtt)
+        else:
+            owner.shared._release(self.shared_sequence, None, self.status, rtt)
+        if self.user is not None:
+            owner.users.leave(self.user)
+        return False

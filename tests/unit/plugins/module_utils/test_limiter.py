@@ -165,21 +165,51 @@ def test_one_request_in_flight_per_user():
 def test_reads_and_writes_are_paced_apart():
     clock = FakeClock()
     limiter = GraphLimiter(initial=4, maximum=64, clock=clock)
-    reads_before = limiter.reads.limit
+    shared_before = limiter.shared.limit
     for dummy in range(3):
         with limiter.slot('PUT', 'u@contoso.example') as slot:
             clock.now += 0.05
             slot.report(429)
     assert limiter.writes.limit == 1.0
-    assert limiter.reads.limit == reads_before  # throttled writes do not slow the reads
+    assert limiter.shared.limit == shared_before  # throttled writes do not slow the reads
     slots = [limiter.slot('GET', 'user%d@contoso.example' % n).__enter__() for n in range(4)]
     for slot in slots:
         slot.report(200)
         slot.__exit__(None, None, None)
-    assert limiter.reads.limit > reads_before  # and the reads go on growing
+    assert limiter.shared.limit > shared_before  # and the reads go on growing
     assert limiter.throttled == 3
     assert limiter.requests == 7
     assert limiter.peak == 4
+
+
+def test_reads_and_writes_share_one_bound_on_all_requests():
+    """A cap in flight counts reads and writes alike: the reads take the places the writes leave,
+    and a read's 429 lowers the bound on all of them."""
+    clock = FakeClock()
+    limiter = GraphLimiter(initial=4, maximum=64, clock=clock)
+    write = limiter.slot('PUT', 'writer@contoso.example').__enter__()
+    reads = [limiter.slot('GET', 'reader%d@contoso.example' % n).__enter__() for n in range(3)]
+    assert limiter.shared.in_flight == 4
+    entered = threading.Event()
+
+    def fifth_request():
+        with limiter.slot('GET', 'late@contoso.example') as slot:
+            entered.set()
+            slot.report(200)
+
+    worker = threading.Thread(target=fifth_request)
+    worker.start()
+    assert not entered.wait(0.2)  # four in flight, one of them a write: no place for a fourth read
+    write.report(201)
+    write.__exit__(None, None, None)
+    assert entered.wait(5)  # the write's place went to the waiting read
+    worker.join(5)
+    before = limiter.shared.limit
+    reads[0].report(429)
+    for slot in reads:
+        slot.__exit__(None, None, None)
+    assert limiter.shared.limit < before
+    assert limiter.writes.throttled == 0 and limiter.shared.throttled == 1
 
 
 def test_user_lock_spans_reads_and_writes():
@@ -230,7 +260,7 @@ def test_retry_after_is_honoured_by_the_worker_that_got_it_outside_its_slot():
 
     def sleep(seconds):
         # While this worker waits, it holds no place in flight and its user is free.
-        assert limiter.reads.in_flight == 0
+        assert limiter.shared.in_flight == 0
         assert not limiter.users.is_busy('dave@contoso.example')
         waits.append(seconds)
 
