@@ -10,21 +10,13 @@ from __future__ import annotations
 
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
-from typing import TYPE_CHECKING
 
+from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto, compare_reference_at
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance
 from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import (
     distance_at_source_size,
     distance_at_source_size_from_file,
 )
-
-try:
-    from PIL import Image
-except ImportError:
-    Image = None  # type: ignore[assignment]
-
-if TYPE_CHECKING:  # cache imports this module
-    from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import DesiredPhoto
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -33,11 +25,10 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
 
-def distance_to_cached(compare_path: str, current: bytes) -> float:
-    """Worker: distance between a cached comparison image and the current photo's bytes."""
-    with Image.open(compare_path) as image:
-        reference = image.convert('RGB')
-    return photo_distance(reference, current)
+def distance_to_cached(image_path: str, compare_path: str, current: bytes) -> float:
+    """Worker: distance between a cached photo (its comparison image, made now if need be) and
+    the current photo's bytes."""
+    return photo_distance(compare_reference_at(image_path, compare_path), current)
 
 
 class InProcessComparer:
@@ -60,9 +51,9 @@ class PoolComparer:
         self.pool = pool
 
     def distance(self, desired: DesiredPhoto, current: bytes) -> float:
-        if desired.compare_path is None:
+        if desired.compare_path is None or desired.path is None:
             return InProcessComparer().distance(desired, current)
-        return self.pool.submit(distance_to_cached, desired.compare_path, current).result()
+        return self.pool.submit(distance_to_cached, desired.path, desired.compare_path, current).result()
 
     def distance_at_source_size(self, desired: DesiredPhoto, current: bytes) -> float:
         if desired.path is None:
