@@ -1,6 +1,7 @@
 """The bulk module's image cache: normalised once, compared from a reduced copy."""
 
 import io
+import os
 
 from ansible_collections.m365.photos.plugins.module_utils._imaging.cache import ImageCache, cache_key, file_sha256, normalise_into_cache
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import photo_distance
@@ -29,8 +30,22 @@ def test_cached_reference_gives_the_same_distance_as_the_photo(tmp_path):
     buffer = io.BytesIO()
     current.save(buffer, format='JPEG', quality=70)
     other = _jpeg((200, 40, 40))
+    # Normalising makes no comparison image (a first sync seldom compares); the first comparison does.
+    assert not os.path.exists(cached.compare_path)
     for photo in (buffer.getvalue(), other):
         assert photo_distance(cached.compare_reference(), photo) == photo_distance(cached.data, photo)
+        assert os.path.exists(cached.compare_path)  # kept for the next run, and read from there
+
+
+def test_comparison_image_that_cannot_be_written_still_compares(tmp_path):
+    src = tmp_path / 'a.jpg'
+    src.write_bytes(_jpeg((30, 120, 200)))
+    key = cache_key(file_sha256(str(src)), SETTINGS)
+    normalise_into_cache(str(tmp_path / 'cache'), SETTINGS, key, str(src))
+    cached = ImageCache(str(tmp_path / 'cache'), SETTINGS).get(key)
+    os.makedirs(cached.compare_path)  # a directory where the file would go: the write fails
+    other = _jpeg((200, 40, 40))
+    assert photo_distance(cached.compare_reference(), other) == photo_distance(cached.data, other)
 
 
 def test_unreadable_source_is_reported_not_raised(tmp_path):
