@@ -18,18 +18,34 @@ import os
 
 CASCADE_FILE = 'haarcascade_frontalface_default.xml'
 
-try:
-    import cv2
-    import numpy
 
+def _import_opencv():
+    """(cv2, numpy, cascade path), or None without a usable OpenCV."""
+    try:
+        import cv2  # pylint: disable=import-outside-toplevel
+        import numpy  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
     # OpenCV 4 wheels ship the cascades in cv2.data; OpenCV 5 wheels no longer do.
-    CASCADE_PATH = os.path.join(getattr(getattr(cv2, 'data', None), 'haarcascades', ''), CASCADE_FILE)
-    HAS_CV2 = os.path.isfile(CASCADE_PATH)
-except ImportError:
-    cv2 = None  # type: ignore[assignment]
-    numpy = None  # type: ignore[assignment]
-    CASCADE_PATH = None  # type: ignore[assignment]
-    HAS_CV2 = False
+    path = os.path.join(getattr(getattr(cv2, 'data', None), 'haarcascades', ''), CASCADE_FILE)
+    return (cv2, numpy, path) if os.path.isfile(path) else None
+
+
+# OpenCV as looked up on first use (empty: not yet). Importing it takes 0.2 s, which every run
+# of every module would otherwise pay, crop=face or not.
+_OPENCV: list = []
+
+
+def opencv():
+    """(cv2, numpy, cascade path) when OpenCV and its face detector are here, else None."""
+    if not _OPENCV:
+        _OPENCV.append(_import_opencv())
+    return _OPENCV[0]
+
+
+def has_opencv() -> bool:
+    return opencv() is not None
+
 
 try:
     from PIL import Image
@@ -50,14 +66,16 @@ _CASCADES: dict = {}
 
 def detector_id() -> str | None:
     """What detects faces here (part of the normalised-image cache key): None without OpenCV."""
-    if not HAS_CV2:
+    found = opencv()
+    if found is None:
         return None
-    return 'opencv-%s/%s' % (cv2.__version__, CASCADE_FILE)
+    return 'opencv-%s/%s' % (found[0].__version__, CASCADE_FILE)
 
 
 def _cascade():
     if CASCADE_FILE not in _CASCADES:
-        classifier = cv2.CascadeClassifier(CASCADE_PATH)
+        cv2, dummy, path = opencv()
+        classifier = cv2.CascadeClassifier(path)
         if classifier.empty():
             raise RuntimeError('OpenCV cannot load its bundled %s' % CASCADE_FILE)
         _CASCADES[CASCADE_FILE] = classifier
@@ -67,8 +85,10 @@ def _cascade():
 def detect_face(img: Image.Image) -> tuple[int, int, int, int] | None:
     """(left, top, width, height) in ``img`` pixels of the largest face in the RGB Pillow image
     ``img``, or None (no face, or no OpenCV)."""
-    if not HAS_CV2:
+    found = opencv()
+    if found is None:
         return None
+    cv2, numpy, dummy = found
     scale = min(1.0, float(DETECT_SIDE) / max(img.size))
     grey = img.convert('L')
     if scale < 1.0:
@@ -78,13 +98,13 @@ def detect_face(img: Image.Image) -> tuple[int, int, int, int] | None:
     threads = cv2.getNumThreads()
     cv2.setNumThreads(1)  # one thread: the same candidates in the same order every time
     try:
-        found = _cascade().detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
+        faces = _cascade().detectMultiScale(pixels, scaleFactor=1.1, minNeighbors=5, minSize=(smallest, smallest))
     finally:
         cv2.setNumThreads(threads)
-    if len(found) == 0:
+    if len(faces) == 0:
         return None
     # The largest; among equals the highest, then the leftmost.
-    boxes = [(int(x), int(y), int(w), int(h)) for x, y, w, h in found]
+    boxes = [(int(x), int(y), int(w), int(h)) for x, y, w, h in faces]
     left, top, width, height = max(boxes, key=lambda box: (box[2] * box[3], -box[1], -box[0]))
     return (round(left / scale), round(top / scale), round(width / scale), round(height / scale))
 

@@ -491,11 +491,11 @@ def normalise_image(
         img = _pad_to_square(img, background)
     box = None
     if crop == 'face':
-        found = _face.detect_face(img) if _face.HAS_CV2 else None
+        found = _face.detect_face(img)
         if found is not None:
             box = _face.face_box(img.width, img.height, found, size)
         else:
-            notes.append(_face.NO_FACE if _face.HAS_CV2 else _face.NO_OPENCV)
+            notes.append(_face.NO_FACE if _face.has_opencv() else _face.NO_OPENCV)
             crop = 'top'
     if box is None:
         box = _square_box(img.width, img.height, crop)

@@ -15,7 +15,7 @@ PHOTOS = face_photos()
 
 def test_opencv_and_its_bundled_cascade_are_here():
     # requirements-dev.txt pins opencv-python-headless: these tests run, they do not skip.
-    assert face.HAS_CV2
+    assert face.has_opencv()
     assert face.detector_id().startswith('opencv-4.')
 
 
@@ -58,7 +58,7 @@ def test_no_face_falls_back_to_top_with_a_warning():
 
 def test_without_opencv_falls_back_to_top_with_a_warning(monkeypatch):
     source = png_bytes(PHOTOS['astronaut-face-left'])
-    monkeypatch.setattr(face, 'HAS_CV2', False)
+    monkeypatch.setattr(face, '_OPENCV', [None])
     result = normalise_image(source, size=256, crop='face')
     assert face.NO_OPENCV in result.warnings
     assert result.data == normalise_image(source, size=256, crop='top').data
@@ -85,7 +85,7 @@ def test_cache_key_names_the_crop_mode_and_the_detector(monkeypatch):
     settings = {'size': 648, 'crop': 'face', 'background': '#ffffff', 'quality': 90, 'max_bytes': 4194304}
     key = cache_key('0' * 64, settings)
     assert key != cache_key('0' * 64, dict(settings, crop='top'))
-    monkeypatch.setattr(face, 'HAS_CV2', False)
+    monkeypatch.setattr(face, '_OPENCV', [None])
     assert cache_key('0' * 64, settings) != key
 
 
