@@ -125,35 +125,32 @@ class BulkRun:
     def run(self, entries: list) -> list[dict]:
         """Results in the order of ``entries``."""
         results: list = [None] * len(entries)
-        pending_sources: dict[str, list] = {}  # cache key -> [(index, entry)] waiting for normalisation
-        ready = []
-        for index, entry in enumerate(entries):
-            if entry.error:
-                results[index] = result_record(entry, 'failed', msg=entry.error)
-            elif entry.state == 'absent':
-                ready.append((index, entry))
-            else:
-                self._prepare_source(index, entry, results, pending_sources, ready)
-
         # Worker processes normalise new sources and compare photos, so the CPU work uses every
         # core and leaves this process's GIL to the HTTP threads. They are forked before any
         # thread exists (fork and threads do not mix): one job each starts them all now.
-        present = bool(pending_sources) or any(entry.state == 'present' for dummy, entry in ready)
+        present = any(entry.state == 'present' and not entry.error for entry in entries)
         pool = process_pool(self.processes) if present else None
         self.pool = pool
         self.comparer = PoolComparer(pool) if pool else InProcessComparer()
-        jobs = {}
         if pool:
             for started in [pool.submit(int, 0) for dummy in range(self.processes)]:
                 started.result()
-            for key, waiting in pending_sources.items():
-                first = waiting[0][1]
-                jobs[pool.submit(normalise_into_cache, self.cache.directory, self.settings, key, first.src, first.content)] = key
-                for _index, entry in waiting:
-                    entry.content = None  # in the job now; not kept for the rest of the run
+        pending_sources: dict[str, list] = {}  # cache key -> [(index, entry)] waiting for normalisation
+        jobs = {}
         try:
             with ThreadPoolExecutor(max_workers=self.workers) as threads:
-                calls = [threads.submit(self._reconcile_one, index, entry) for index, entry in ready]
+                calls = []
+                # Each user goes to the threads as soon as it is ready, so the first requests are on
+                # their way while the later sources are still being fingerprinted.
+                for index, entry in enumerate(entries):
+                    if entry.error:
+                        results[index] = result_record(entry, 'failed', msg=entry.error)
+                        continue
+                    source = 'ready' if entry.state == 'absent' else self._prepare_source(index, entry, results, pending_sources)
+                    if source == 'ready':
+                        calls.append(threads.submit(self._reconcile_one, index, entry))
+                    elif source == 'new':
+                        jobs[self._normalise(pool, entry)] = entry.source_key
                 # as_completed, not a wait() loop: wait() re-registers on every pending job each time,
                 # which is quadratic in the inventory size.
                 for job in as_completed(jobs):
@@ -171,24 +168,37 @@ class BulkRun:
                 pool.shutdown(wait=True)
         return results
 
-    def _prepare_source(self, index, entry, results, pending, ready):
+    def _prepare_source(self, index, entry, results, pending) -> str:
+        """Where ``entry``'s photo stands: 'ready' (in the cache), 'new' (the first user waiting
+        for this source to be normalised), 'waiting' (a user before it has the same source), or
+        'failed' (its record is in ``results``)."""
         special = special_source(entry.src) if entry.content is None and entry.src else None
         if special:
             results[index] = result_record(entry, 'failed', msg=special)
-            return
+            return 'failed'
         try:
             # The same fingerprint for the same bytes, from a file or from content (state files).
             source_sha256 = hashlib.sha256(entry.content).hexdigest() if entry.content is not None else file_sha256(entry.src)
             entry.source_key = cache_key(source_sha256, self.settings)
         except OSError as exc:
             results[index] = result_record(entry, 'failed', msg=unreadable_source(entry.src, exc))
-            return
+            return 'failed'
         entry.desired = self.cache.get(entry.source_key)
         if entry.desired is not None:
             entry.content = None  # normalised before: the cache has it
-            ready.append((index, entry))
-        else:
-            pending.setdefault(entry.source_key, []).append((index, entry))
+            return 'ready'
+        waiting = pending.setdefault(entry.source_key, [])
+        waiting.append((index, entry))
+        if len(waiting) > 1:
+            entry.content = None  # the first of these users' job normalises it
+            return 'waiting'
+        return 'new'
+
+    def _normalise(self, pool, entry):
+        """Normalise ``entry``'s source into the cache in a worker process; the job's future."""
+        job = pool.submit(normalise_into_cache, self.cache.directory, self.settings, entry.source_key, entry.src, entry.content)
+        entry.content = None  # in the job now; not kept for the rest of the run
+        return job
 
     def _reconcile_one(self, index, entry):
         desired = None
