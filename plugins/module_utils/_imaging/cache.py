@@ -9,13 +9,12 @@ Cache misses are processed in worker processes (see pool.py) to use every core."
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 from typing import cast
 
 from ansible_collections.m365.photos.plugins.module_utils._files import unreadable_source, write_atomic
-from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import reduce_for_compare
+from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import COMPARE_SIZE, reduce_for_compare
 from ansible_collections.m365.photos.plugins.module_utils._imaging.face import detector_id
 from ansible_collections.m365.photos.plugins.module_utils._imaging.normalise import ImageError, NormalisedImage, normalise_image
 from ansible_collections.m365.photos.plugins.module_utils._imaging.resolution import soft_warning
@@ -27,6 +26,8 @@ except ImportError:
 
 # Bump when the normalisation output changes, so old cache entries are not reused.
 PIPELINE_VERSION = '3'
+# The comparison image beside each cached photo: COMPARE_SIZE x COMPARE_SIZE RGB pixels.
+REFERENCE_BYTES = COMPARE_SIZE * COMPARE_SIZE * 3
 DEFAULT_CACHE_DIR = os.path.join('~', '.ansible', 'm365_photos', 'image_cache')
 
 
@@ -70,23 +71,27 @@ class DesiredPhoto:
 
 def compare_reference_at(image_path: str, compare_path: str):
     """The reduced image (compare.reduce_for_compare) the comparison of a cached photo starts from,
-    kept beside its JPEG. It is made at the first comparison, not when normalising: a first sync,
-    where most users have no photo yet, never compares, and the CPU it saves there is what sets
-    that run's pace."""
+    kept beside its JPEG as raw RGB. Normalising makes it; one that is missing or damaged (a cache
+    written by an older version) is made again by the first comparison that needs it."""
     try:
-        with Image.open(compare_path) as image:
-            return image.convert('RGB')
+        with open(compare_path, 'rb') as handle:
+            pixels = handle.read(REFERENCE_BYTES + 1)
+        if len(pixels) == REFERENCE_BYTES:
+            return Image.frombytes('RGB', (COMPARE_SIZE, COMPARE_SIZE), pixels)
     except OSError:
-        pass  # not made yet (or damaged): make it
+        pass
     with open(image_path, 'rb') as handle:
-        # From the JPEG bytes, not from the pixels they were encoded from: the current photo is
-        # reduced from its JPEG the same way (libjpeg's 1/8 scale), and a reference reduced another
-        # way puts an identical photo 0.28 away.
-        reference = reduce_for_compare(handle.read()).convert('RGB')
-    buffer = io.BytesIO()
-    reference.save(buffer, format='PNG')  # lossless: distances stay exact
+        return store_compare_reference(handle.read(), compare_path)
+
+
+def store_compare_reference(jpeg: bytes, compare_path: str):
+    """Reduce a normalised JPEG for comparison and keep the result at ``compare_path``."""
+    # From the JPEG bytes, not from the pixels they were encoded from: the current photo is reduced
+    # from its JPEG the same way (libjpeg's 1/8 scale), and a reference reduced another way puts an
+    # identical photo 0.28 away. Raw RGB, not PNG: lossless like it, and 0.4 ms less per photo.
+    reference = reduce_for_compare(jpeg).convert('RGB')
     try:
-        write_atomic(compare_path, buffer.getvalue())
+        write_atomic(compare_path, reference.tobytes())
     except OSError:
         pass  # a cache that cannot be written still compares, at the cost of reducing again
     return reference
@@ -118,7 +123,7 @@ class ImageCache:
 
     def _paths(self, key):
         base = os.path.join(self.directory, key[:2], key)
-        return base + '.jpg', base + '.json', base + '.compare.png'
+        return base + '.jpg', base + '.json', base + '.compare.rgb'
 
     def get(self, key: str) -> DesiredPhoto | None:
         image_path, meta_path, compare_path = self._paths(key)
@@ -157,6 +162,7 @@ def normalise_into_cache(directory: str, settings: dict, key: str, src: str | No
         return key, unreadable_source(src or 'content', exc)
     os.makedirs(os.path.dirname(image_path), exist_ok=True)
     write_atomic(image_path, image.data)
+    store_compare_reference(image.data, compare_path)
     meta = {
         'sha256': image.sha256,
         'width': image.width,
