@@ -134,6 +134,25 @@ class VerifyingSession:
         kwargs.setdefault('proxies', self._proxies_for(url))
         return self.session.request(method, url, **kwargs)
 
+    def prepare(self, method: str, url: str, **kwargs) -> tuple:
+        """A request ready to send (headers, ``auth``, body encoded) and how to send it, as
+        ``request()`` would. Preparing is CPU work: done before taking a place in flight, the
+        place is held only while the service works on the request."""
+        send_options = {
+            'verify': kwargs.pop('verify', self.verify),
+            'timeout': kwargs.pop('timeout', self.timeout),
+            'proxies': kwargs.pop('proxies', None) or self._proxies_for(url),
+            'stream': kwargs.pop('stream', False),
+            'allow_redirects': kwargs.pop('allow_redirects', True),
+            'cert': None,
+        }
+        return self.session.prepare_request(requests.Request(method, url, **kwargs)), send_options
+
+    def send(self, prepared: tuple) -> requests.Response:
+        """Send what ``prepare()`` made."""
+        request, send_options = prepared
+        return self.session.send(request, **send_options)
+
     def get(self, url: str, **kwargs) -> requests.Response:
         return self.request('GET', url, **kwargs)
 
@@ -214,12 +233,15 @@ def send_with_retries(
     attempt = 0
     while True:
         try:
+            # Prepared for each attempt: ``auth`` sets the token current now (another thread may
+            # have renewed it during a Retry-After).
+            prepared = http.prepare(method, url, **dict(kwargs))
             if limiter:
                 with limiter.slot(method, limit_key) as slot:
-                    response = http.request(method, url, **kwargs)
+                    response = http.send(prepared)
                     slot.report(response.status_code)
             else:
-                response = http.request(method, url, **kwargs)
+                response = http.send(prepared)
         except requests.exceptions.SSLError as exc:
             # Not transient: retrying a certificate that does not verify only delays the answer.
             raise GraphError(

@@ -78,7 +78,14 @@ class FakeTenantHttp:
     def requests_made(self, method: str | None = None, suffix: str | None = None) -> list[tuple[str, str]]:
         return [(m, p) for m, p, dummy in self.calls if (method is None or m == method) and (suffix is None or p.endswith(suffix))]
 
-    # the http interface GraphClient uses
+    # the http interface GraphClient uses (send_with_retries prepares, then sends)
+    def prepare(self, method, url, **kwargs):
+        return method, url, kwargs
+
+    def send(self, prepared):
+        method, url, kwargs = prepared
+        return self.request(method, url, **kwargs)
+
     def request(self, method, url, params=None, json=None, data=None, headers=None, **kwargs):  # pylint: disable=redefined-outer-name
         parts = urlsplit(url)
         path = unquote(parts.path)

@@ -239,7 +239,10 @@ class ScriptedHttp:
         self.script = list(script)
         self.calls = 0
 
-    def request(self, method, url, **kwargs):
+    def prepare(self, method, url, **kwargs):
+        return method, url
+
+    def send(self, prepared):
         self.calls += 1
         status, retry_after = self.script.pop(0)
         return Response(status, retry_after)
