@@ -135,8 +135,8 @@ class VerifyingSession:
         return self.session.request(method, url, **kwargs)
 
     def prepare(self, method: str, url: str, **kwargs) -> tuple:
-        """A request ready to send (headers, ``auth``, body encoded) and how to send it, as
-        ``request()`` would. Preparing is CPU work: done before taking a place in flight, the
+        """A request ready to send (headers, body encoded; ``auth`` is applied by ``send()``) and
+        how to send it, as ``request()`` would. Preparing is CPU work: done before taking a place in flight, the
         place is held only while the service works on the request."""
         send_options = {
             'verify': kwargs.pop('verify', self.verify),
@@ -146,11 +146,16 @@ class VerifyingSession:
             'allow_redirects': kwargs.pop('allow_redirects', True),
             'cert': None,
         }
-        return self.session.prepare_request(requests.Request(method, url, **kwargs)), send_options
+        auth = kwargs.pop('auth', None)
+        return self.session.prepare_request(requests.Request(method, url, **kwargs)), send_options, auth
 
     def send(self, prepared: tuple) -> requests.Response:
         """Send what ``prepare()`` made."""
-        request, send_options = prepared
+        request, send_options, auth = prepared
+        if auth is not None:
+            # Applied now, not when prepared: a request can wait a while for its place in flight,
+            # and the token must be the one current when it goes (another thread may have renewed it).
+            request = auth(request)
         return self.session.send(request, **send_options)
 
     def get(self, url: str, **kwargs) -> requests.Response:
@@ -233,8 +238,7 @@ def send_with_retries(
     attempt = 0
     while True:
         try:
-            # Prepared for each attempt: ``auth`` sets the token current now (another thread may
-            # have renewed it during a Retry-After).
+            # Prepared for each attempt; ``auth`` sets the token current when it is sent.
             prepared = http.prepare(method, url, **dict(kwargs))
             if limiter:
                 with limiter.slot(method, limit_key) as slot:
