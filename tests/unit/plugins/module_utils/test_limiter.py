@@ -31,6 +31,20 @@ def round_trip(limiter, statuses, clock, rtt=0.05):
         slot.__exit__(None, None, None)
 
 
+def request_in_another_thread(limiter, method, user):
+    """(entered, thread): a request made from another thread; ``entered`` is set once it has its place."""
+    entered = threading.Event()
+
+    def request():
+        with limiter.slot(method, user) as slot:
+            entered.set()
+            slot.report(200)
+
+    worker = threading.Thread(target=request)
+    worker.start()
+    return entered, worker
+
+
 def test_slow_start_doubles_per_round_trip():
     clock = FakeClock()
     limiter = AdaptiveLimiter(initial=1, maximum=256, clock=clock)
@@ -140,15 +154,7 @@ def test_never_below_minimum():
 def test_one_request_in_flight_per_user():
     limiter = AdaptiveLimiter(initial=8, maximum=8)
     first = limiter.slot('GET', 'alice@contoso.example').__enter__()
-    entered = threading.Event()
-
-    def second_request():
-        with limiter.slot('GET', 'alice@contoso.example') as slot:
-            entered.set()
-            slot.report(200)
-
-    worker = threading.Thread(target=second_request)
-    worker.start()
+    entered, worker = request_in_another_thread(limiter, 'GET', 'alice@contoso.example')
     # Another user is not held up by alice's request ...
     with limiter.slot('GET', 'bob@contoso.example') as slot:
         slot.report(200)
@@ -190,15 +196,7 @@ def test_reads_and_writes_share_one_bound_on_all_requests():
     write = limiter.slot('PUT', 'writer@contoso.example').__enter__()
     reads = [limiter.slot('GET', 'reader%d@contoso.example' % n).__enter__() for n in range(3)]
     assert limiter.shared.in_flight == 4
-    entered = threading.Event()
-
-    def fifth_request():
-        with limiter.slot('GET', 'late@contoso.example') as slot:
-            entered.set()
-            slot.report(200)
-
-    worker = threading.Thread(target=fifth_request)
-    worker.start()
+    entered, worker = request_in_another_thread(limiter, 'GET', 'late@contoso.example')
     assert not entered.wait(0.2)  # four in flight, one of them a write: no place for a fourth read
     write.report(201)
     write.__exit__(None, None, None)
@@ -216,15 +214,7 @@ def test_user_lock_spans_reads_and_writes():
     limiter = GraphLimiter(initial=4, maximum=64)
     write = limiter.slot('PUT', 'carol@contoso.example').__enter__()
     assert limiter.users.is_busy('carol@contoso.example')
-    got_read = threading.Event()
-
-    def read():
-        with limiter.slot('GET', 'carol@contoso.example') as slot:
-            got_read.set()
-            slot.report(200)
-
-    worker = threading.Thread(target=read)
-    worker.start()
+    got_read, worker = request_in_another_thread(limiter, 'GET', 'carol@contoso.example')
     assert not got_read.wait(0.2)
     write.report(200)
     write.__exit__(None, None, None)
