@@ -136,8 +136,8 @@ class VerifyingSession:
 
     def prepare(self, method: str, url: str, **kwargs) -> tuple:
         """A request ready to send (headers, body encoded; ``auth`` is applied by ``send()``) and
-        how to send it, as ``request()`` would. Preparing is CPU work: done before taking a place in flight, the
-        place is held only while the service works on the request."""
+        how to send it, as ``request()`` would. Preparing is CPU work: done before taking a place
+        in flight, the place is held only while the service works on the request."""
         send_options = {
             'verify': kwargs.pop('verify', self.verify),
             'timeout': kwargs.pop('timeout', self.timeout),
