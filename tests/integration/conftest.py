@@ -60,6 +60,35 @@ class Tenant:
         return collection_env(self.process.info, app['client_id'], app['client_secret'])
 
 
+def ansible_env(home, tenant=None, app=None):
+    """The environment of an ansible-playbook run in these tests: its own HOME, only the collection
+    from build/, this Python as the interpreter, no colour, signed in to ``tenant`` when given."""
+    env = dict(os.environ)
+    env.update(
+        {
+            'HOME': str(home),
+            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
+            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+            'ANSIBLE_NOCOLOR': '1',
+            'ANSIBLE_FORCE_COLOR': '0',
+            'ANSIBLE_RETRY_FILES_ENABLED': '0',
+            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+            'ANSIBLE_LOCALHOST_WARNING': '0',
+            'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
+        }
+    )
+    if tenant:
+        env.update(tenant.env(app))
+    return env
+
+
+def bulk_task(**options):
+    """A user_photos task with ``options``, registered as ``sync``, its failure left to the test."""
+    lines = ['- name: Sync photos', '  m365.photos.user_photos:']
+    lines += ['    %s: %s' % (key, json.dumps(value)) for key, value in options.items()]
+    return '\n'.join(lines + ['  register: sync', '  ignore_errors: true']) + '\n'
+
+
 @pytest.fixture
 def tenant_factory(tmp_path):
     started = []
@@ -132,22 +161,7 @@ def playbook(tmp_path):
             target.write_bytes(data)
         path = play_dir / 'play.yml'
         path.write_text(play)
-        env = dict(os.environ)
-        env.update(
-            {
-                'HOME': str(home),
-                'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-                'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-                'ANSIBLE_NOCOLOR': '1',
-                'ANSIBLE_FORCE_COLOR': '0',
-                'ANSIBLE_RETRY_FILES_ENABLED': '0',
-                'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-                'ANSIBLE_LOCALHOST_WARNING': '0',
-                'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
-            }
-        )
-        if tenant:
-            env.update(tenant.env(app))
+        env = ansible_env(home, tenant, app)
         env.update(extra_env or {})
         command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(path), '-c', 'local', '-i', 'localhost,']
         if check:
@@ -166,15 +180,6 @@ def playbook(tmp_path):
 def run_collection_playbook(tenant, repo, playbook, *args):
     """ansible-playbook <playbook> -e @photos.yml in ``repo``, as a GitOps repository runs it: its own HOME, the
     collection from build/, this Python as the interpreter, signed in to ``tenant``."""
-    env = dict(
-        os.environ,
-        HOME=str(repo / 'home'),
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_NOCOLOR='1',
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_LOCALHOST_WARNING='0',
-        ANSIBLE_INVENTORY_UNPARSED_WARNING='0',
-    )
-    env.update(tenant.env())
+    env = ansible_env(repo / 'home', tenant)
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), playbook, '-e', '@photos.yml', *args]
     return subprocess.run(command, env=env, cwd=str(repo), capture_output=True, text=True, check=False, timeout=600)

@@ -13,7 +13,7 @@ import textwrap
 import time
 
 import pytest
-from conftest import COLLECTIONS
+from conftest import ansible_env
 from sample_photos import portrait
 
 PUT = 'PUT /v1.0/users/{id}/photo/$value'
@@ -101,19 +101,7 @@ def run_playbook_in_background(tenant, tasks, tmp_path):
     play.write_text('- hosts: localhost\n  gather_facts: false\n  tasks:\n' + textwrap.indent(textwrap.dedent(tasks), '    '))
     home = tmp_path / 'bg-home'
     home.mkdir(exist_ok=True)
-    env = dict(os.environ)
-    env.update(
-        {
-            'HOME': str(home),
-            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-            'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-            'ANSIBLE_LOCALHOST_WARNING': '0',
-            'ANSIBLE_INVENTORY_UNPARSED_WARNING': '0',
-        }
-    )
-    env.update(tenant.env())
+    env = ansible_env(home, tenant)
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(play), '-c', 'local', '-i', 'localhost,']
     return subprocess.Popen(
         command, env=env, cwd=str(play_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True

@@ -15,6 +15,7 @@ import ldap_server
 import pytest
 import requests
 from ansible_collections.m365.photos.plugins.module_utils._imaging.compare import is_same_photo, photo_distance
+from conftest import bulk_task
 from PIL import Image
 
 PUT = 'PUT /v1.0/users/{id}/photo/$value'
@@ -59,12 +60,6 @@ def single_task(**options):
     lines = ['- name: One photo', '  m365.photos.user_photo:']
     lines += ['    %s: %s' % (key, json.dumps(value)) for key, value in options.items()]
     return '\n'.join(lines + ['  register: photo', '  ignore_errors: true']) + '\n'
-
-
-def bulk_task(**options):
-    lines = ['- name: Many photos', '  m365.photos.user_photos:']
-    lines += ['    %s: %s' % (key, json.dumps(value)) for key, value in options.items()]
-    return '\n'.join(lines + ['  register: sync', '  ignore_errors: true']) + '\n'
 
 
 def by_user(result):

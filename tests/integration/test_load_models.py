@@ -4,6 +4,7 @@
 import json
 
 import pytest
+from conftest import bulk_task
 from sample_photos import write_samples
 
 # Finding the pace costs a handful of 429s whatever the run's size (slow start overshoots by up to
@@ -18,14 +19,6 @@ MODELS = {
     # Model B: 4 in flight per mailbox, a tenant-wide request bucket and a write bucket.
     'B': {'load_model': 'B', 'latency_ms': 50, 'request_rate': 100, 'request_burst': 10, 'write_rate': 40, 'write_burst': 10},
 }
-
-
-def bulk_task(**options):
-    lines = ['- name: Sync photos', '  m365.photos.user_photos:']
-    for key, value in options.items():
-        lines.append('    %s: %s' % (key, json.dumps(value)))
-    lines += ['  register: sync', '  ignore_errors: true']
-    return '\n'.join(lines) + '\n'
 
 
 def throttled_share(stats):

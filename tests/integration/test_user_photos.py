@@ -5,20 +5,13 @@ import os
 import re
 
 import images
+from conftest import bulk_task
 from PIL import Image
 from sample_photos import write_samples
 
 PUT = 'PUT /v1.0/users/{id}/photo/$value'
 DELETE = 'DELETE /v1.0/users/{id}/photo/$value'
 STAFF = ['alice', 'bob', 'carol', 'dave', 'erin', 'frank']
-
-
-def bulk_task(**options):
-    lines = ['- name: Sync photos', '  m365.photos.user_photos:']
-    for key, value in options.items():
-        lines.append('    %s: %s' % (key, json.dumps(value)))
-    lines += ['  register: sync', '  ignore_errors: true']
-    return '\n'.join(lines) + '\n'
 
 
 def test_200_users_via_src_dir_then_nothing_to_do(tenant_factory, playbook, tmp_path):
